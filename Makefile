@@ -1,0 +1,27 @@
+# Two entry points for a fresh machine (see README): `make report` and `make test`.
+# Both create the virtual environment once (.venv) and reuse it while the pins are unchanged.
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+CORES ?= 4
+
+.PHONY: report test lint clean
+
+$(READY): requirements.txt pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation --no-deps -e .
+	touch $(READY)
+
+report: $(READY)
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --cores $(CORES)
+
+test: $(READY)
+	PATH="$(CURDIR)/$(BIN):$$PATH" pytest
+
+lint: $(READY)
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakefmt --check Snakefile workflow/rules
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,26 @@
+# Case-series report pipeline: data/raw -> validated -> scored -> statistics, safety, figures
+# -> manuscript (.qmd) -> HTML, PDF, DOCX. The logic lives in workflow/caseseries; rules stay thin.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/score.smk"
+include: "workflow/rules/stats.smk"
+include: "workflow/rules/safety.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        report_outputs(),

@@ -1,0 +1,83 @@
+"""Figures: individual trajectories, per-visit distributions and AIS grade shifts.
+
+Each figure is written as PNG (for HTML, PDF and DOCX) and SVG (for print), byte-reproducibly:
+fixed seed for jitter, no dates in the SVG metadata, a fixed SVG hash salt.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from caseseries.contract import AIS_GRADES  # noqa: E402
+
+plt.rcParams.update({"svg.hashsalt": "caseseries", "font.size": 9, "axes.titlesize": 9})
+PNG_DPI = 200
+
+
+def save(fig: plt.Figure, png: Path, svg: Path) -> None:
+    fig.savefig(png, dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(svg, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+
+
+def _grid(n_panels: int, ncols: int = 3, panel=(2.6, 2.2)):
+    nrows = -(-n_panels // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
+    for ax in axes.flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes.flat
+
+
+def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: dict) -> plt.Figure:
+    """One panel per outcome: each patient's score against the actual assessment day."""
+    fig, axes = _grid(len(outcome_labels))
+    patients = sorted(outcomes["patient_id"].unique())
+    palette = dict(zip(patients, sns.color_palette("colorblind", len(patients))))
+    for ax, (outcome, label) in zip(axes, outcome_labels.items()):
+        for patient, rows in outcomes.sort_values("day").groupby("patient_id"):
+            ax.plot(rows["day"], rows[outcome], marker="o", ms=3, lw=1, color=palette[patient], label=patient)
+        ax.set_title(label)
+        ax.set_xlabel("Days from infusion")
+        ax.set_ylabel("Score")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(patients), 8), frameon=False, bbox_to_anchor=(0.5, -0.03))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, seed: int) -> plt.Figure:
+    """One panel per outcome: box plot per visit with the individual values jittered on top."""
+    np.random.seed(seed)  # seaborn's stripplot jitter draws from NumPy's global generator
+    fig, axes = _grid(len(outcome_labels))
+    order = list(visit_labels)
+    data = outcomes.assign(visit_label=outcomes["visit"].map(visit_labels))
+    label_order = [visit_labels[v] for v in order]
+    for ax, (outcome, label) in zip(axes, outcome_labels.items()):
+        sns.boxplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.85", width=0.55, fliersize=0)
+        sns.stripplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.15", size=3, jitter=0.12)
+        ax.set_title(label)
+        ax.set_xlabel("")
+        ax.set_ylabel("Score")
+    fig.tight_layout()
+    return fig
+
+
+def ais_shift(shift: pd.DataFrame, baseline_label: str, followup_label: str) -> plt.Figure:
+    """Heat map of patients by baseline (rows) and follow-up (columns) AIS grade."""
+    counts = shift.reindex(index=list(AIS_GRADES), columns=list(AIS_GRADES), fill_value=0)
+    fig, ax = plt.subplots(figsize=(3.6, 3.0))
+    sns.heatmap(counts, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, linecolor="white", ax=ax)
+    # The diagonal is "unchanged"; cells right of it are improvements (A is the most severe grade).
+    for i in range(len(AIS_GRADES)):
+        ax.add_patch(plt.Rectangle((i, i), 1, 1, fill=False, edgecolor="0.4", lw=1))
+    ax.set_xlabel(f"AIS grade, {followup_label}")
+    ax.set_ylabel(f"AIS grade, {baseline_label}")
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,88 @@
+"""Number formatting for the manuscript (journal style) and Markdown pipe tables."""
+
+import math
+
+import pandas as pd
+
+DASH = "\u2013"  # en dash for ranges
+MINUS = "\u2212"
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def num(value, digits: int = 1) -> str:
+    """A number with fixed decimals and a true minus sign; '–' when missing."""
+    if is_missing(value):
+        return DASH
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        return text.lstrip("-")  # no "-0.0"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def count(value) -> str:
+    return DASH if is_missing(value) else f"{int(value)}"
+
+
+def p_value(p) -> str:
+    if is_missing(p):
+        return DASH
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def mean_sd(mean, sd, digits: int = 1) -> str:
+    return DASH if is_missing(mean) else f"{num(mean, digits)} ({num(sd, digits)})"
+
+
+def median_iqr(median, q1, q3, digits: int = 1) -> str:
+    return DASH if is_missing(median) else f"{num(median, digits)} [{num(q1, digits)}{DASH}{num(q3, digits)}]"
+
+
+def span(low, high, digits: int = 1) -> str:
+    """A range 'low to high'; 'to' reads unambiguously when either end is negative."""
+    if is_missing(low):
+        return DASH
+    joiner = " to " if low < 0 or high < 0 else DASH
+    return f"{num(low, digits)}{joiner}{num(high, digits)}"
+
+
+def estimate_ci(estimate, low, high, digits: int = 1) -> str:
+    return DASH if is_missing(estimate) else f"{num(estimate, digits)} ({num(low, digits)} to {num(high, digits)})"
+
+
+def percent(part, whole, digits: int = 0) -> str:
+    return f"{part} ({100 * part / whole:.{digits}f}%)" if whole else f"{part}"
+
+
+def words_list(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
+
+
+def number_word(n: int, capital: bool = False) -> str:
+    """Journal style: numbers below ten in words."""
+    word = NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+    return word.capitalize() if capital else word
+
+
+def markdown_table(frame: pd.DataFrame, align: str | None = None) -> str:
+    """A pandoc pipe table; `align` has one of l/r/c per column (default: first left, rest right)."""
+    align = align or "l" + "r" * (len(frame.columns) - 1)
+    rule = {"l": ":---", "r": "---:", "c": ":---:"}
+
+    def cell(value) -> str:
+        return DASH if is_missing(value) else str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)

@@ -1,0 +1,337 @@
+"""The manuscript: collect every number from results/ into a context and render the Jinja2
+template of the .qmd. Nothing numeric is typed into the template; it all comes from here."""
+
+import json
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from caseseries import formatting as fmt
+from caseseries import tables
+from caseseries.contract import AIS_GRADES
+
+# Jinja2's `{# ... #}` comments would swallow Quarto's `{#fig-x}` labels: use other delimiters.
+COMMENT_START, COMMENT_END = "<#--", "--#>"
+
+
+def environment(template_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        undefined=jinja2.StrictUndefined,  # a missing number is an error, never an empty cell
+        comment_start_string=COMMENT_START,
+        comment_end_string=COMMENT_END,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_template(template: Path, context: dict) -> str:
+    return environment(template.parent).get_template(template.name).render(**context)
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+
+def patient_characteristics_table(characteristics: pd.DataFrame, visit_labels: dict, first: str, last: str) -> str:
+    has_dose_per_kg = "cell_dose_per_kg_1e6" in characteristics and characteristics["cell_dose_per_kg_1e6"].notna().any()
+    rows = pd.DataFrame(
+        {
+            "Patient": characteristics["patient_id"],
+            "Sex": characteristics["sex"],
+            "Age (years)": characteristics["age"].map(lambda v: fmt.num(v, 0)),
+            "Years since injury": characteristics["years_since_injury"].map(lambda v: fmt.num(v, 1)),
+            "Cause": characteristics["cause"],
+            "NLI": characteristics[f"{first}_neurological_level"],
+            f"AIS, {visit_labels[first]}": characteristics[f"{first}_ais"],
+            f"AIS, {visit_labels[last]}": characteristics[f"{last}_ais"],
+            "Cells (×10⁸)": characteristics["cell_dose_1e8"].map(lambda v: fmt.num(v, 2)),
+        }
+    )
+    if has_dose_per_kg:
+        rows["Cells/kg (×10⁶)"] = characteristics["cell_dose_per_kg_1e6"].map(lambda v: fmt.num(v, 2))
+    return fmt.markdown_table(rows, "llrrllccr" + ("r" if has_dose_per_kg else ""))
+
+
+def descriptives_table(descriptives: pd.DataFrame, outcome_labels: dict, visit_labels: dict) -> str:
+    rows = []
+    for outcome, label in outcome_labels.items():
+        of_outcome = descriptives[descriptives["outcome"] == outcome].set_index("visit")
+        statistics = {
+            "n": lambda r: fmt.count(r["n"]),
+            "Mean (SD)": lambda r: fmt.mean_sd(r["mean"], r["sd"]),
+            "Median [IQR]": lambda r: fmt.median_iqr(r["median"], r["q1"], r["q3"]),
+            "Range": lambda r: fmt.span(r["min"], r["max"], 0),
+        }
+        for i, (name, cell) in enumerate(statistics.items()):
+            row = {"Outcome": f"**{label}**" if i == 0 else "", "Statistic": name}
+            row.update({visit_labels[v]: cell(of_outcome.loc[v]) for v in visit_labels})
+            rows.append(row)
+    return fmt.markdown_table(pd.DataFrame(rows), "ll" + "r" * len(visit_labels))
+
+
+def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
+    rows = []
+    for outcome, label in outcome_labels.items():
+        for i, row in enumerate(changes[changes["outcome"] == outcome].itertuples()):
+            rows.append(
+                {
+                    "Outcome": f"**{label}**" if i == 0 else "",
+                    "Visit": visit_labels[row.visit],
+                    "n": fmt.count(row.n_pairs),
+                    "Median change": fmt.num(row.median_change),
+                    f"HL estimate ({ci_percent} CI)": fmt.estimate_ci(row.hl_estimate, row.hl_ci_low, row.hl_ci_high),
+                    "p": fmt.p_value(row.p_value),
+                    "p (adj.)": fmt.p_value(row.p_adjusted),
+                    "r": fmt.num(row.rank_biserial, 2),
+                }
+            )
+    return fmt.markdown_table(pd.DataFrame(rows), "llrrrrrr")
+
+
+def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
+    rows = []
+    for outcome, label in outcome_labels.items():
+        for i, row in enumerate(changes[changes["outcome"] == outcome].itertuples()):
+            rows.append(
+                {
+                    "Outcome": f"**{label}**" if i == 0 else "",
+                    "Visit": visit_labels[row.visit],
+                    "n": fmt.count(row.n_pairs),
+                    f"Mean change ({ci_percent} CI)": fmt.estimate_ci(row.t_mean_change, row.t_ci_low, row.t_ci_high),
+                    "Paired t-test p": fmt.p_value(row.t_p_value),
+                    "Wilcoxon p": fmt.p_value(row.p_value),
+                }
+            )
+    return fmt.markdown_table(pd.DataFrame(rows), "llrrrr")
+
+
+def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
+    rows = [
+        {
+            "Outcome": outcome_labels[row.outcome],
+            "n (complete)": fmt.count(row.n_complete),
+            "χ²": fmt.num(row.statistic, 2),
+            "df": fmt.count(row.df),
+            "p": fmt.p_value(row.p_value),
+            "Kendall's W": fmt.num(row.kendall_w, 2),
+        }
+        for row in friedman.itertuples()
+    ]
+    return fmt.markdown_table(pd.DataFrame(rows), "lrrrrr")
+
+
+def ais_shift_table(shift: pd.DataFrame, baseline_label: str, followup_label: str) -> str:
+    shift = shift.set_index("baseline").reindex(index=list(AIS_GRADES), columns=list(AIS_GRADES), fill_value=0)
+    rows = pd.DataFrame({f"{baseline_label} \\\\ {followup_label}": [f"AIS {g}" for g in AIS_GRADES]})
+    for grade in AIS_GRADES:
+        rows[f"AIS {grade}"] = shift[grade].astype(int).to_numpy()
+    rows["Total"] = shift.sum(axis=1).astype(int).to_numpy()
+    return fmt.markdown_table(rows, "l" + "r" * (len(AIS_GRADES) + 1))
+
+
+def adverse_event_table(summary: pd.DataFrame, n_patients: int) -> str:
+    rows = []
+    for row in summary.itertuples():
+        by_term = row.category == "by term"
+        rows.append(
+            {
+                "Event": f"\u2003{row.term}" if by_term else row.term,
+                "Patients, n (%)": fmt.percent(int(row.patients), n_patients),
+                "Events, n": fmt.count(row.events),
+                "Highest grade": fmt.count(row.max_grade) if by_term else "",
+                "Possibly related events": fmt.count(row.related_events) if by_term else "",
+            }
+        )
+    return fmt.markdown_table(pd.DataFrame(rows), "lrrrr")
+
+
+def safety_checks_table(checks: pd.DataFrame) -> str:
+    rows = pd.DataFrame(
+        {
+            "Check": checks["label"],
+            "Patients assessed": checks["patients_assessed"].map(fmt.count),
+            "Assessments": checks["assessments"].map(fmt.count),
+            "Positive findings": checks["positive_findings"].map(fmt.count),
+            "Patients with a finding": checks["patients_positive"].fillna("none"),
+            "Last assessment (day)": checks["last_day_assessed"].map(fmt.count),
+        }
+    )
+    return fmt.markdown_table(rows, "lrrrlr")
+
+
+def listing_table(listing: pd.DataFrame, visit_labels: dict) -> str:
+    rows = pd.DataFrame(
+        {
+            "Patient": listing["patient_id"].where(listing["patient_id"].ne(listing["patient_id"].shift()), ""),
+            "Visit": listing["visit"].map(visit_labels),
+            "Day": listing["day"].map(fmt.count),
+            "AIS": listing["ais"],
+            "NLI": listing["neurological_level"],
+            "UEMS": listing["uems"].map(lambda v: fmt.num(v, 0)),
+            "LEMS": listing["lems"].map(lambda v: fmt.num(v, 0)),
+            "LT": listing["lt_total"].map(lambda v: fmt.num(v, 0)),
+            "PP": listing["pp_total"].map(lambda v: fmt.num(v, 0)),
+            "SCIM-III": listing["scim_total"].map(lambda v: fmt.num(v, 0)),
+        }
+    )
+    return fmt.markdown_table(rows, "llrllrrrrr")
+
+
+def adverse_event_listing_table(listing: pd.DataFrame) -> str:
+    rows = pd.DataFrame(
+        {
+            "Patient": listing["patient_id"],
+            "Onset (day)": listing["onset_day"].map(fmt.count),
+            "Event": listing["term"],
+            "Grade": listing["grade"].map(fmt.count),
+            "Serious": listing["serious"],
+            "Relatedness": listing["relatedness"],
+            "Outcome": listing["outcome"],
+        }
+    )
+    return fmt.markdown_table(rows, "lrlrlll")
+
+
+# --- context -------------------------------------------------------------------------------------------
+
+
+def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
+    n = len(characteristics)
+    causes = characteristics["cause"].value_counts()
+    baseline_ais = characteristics[f"{first}_ais"].value_counts()
+    return {
+        "n": n,
+        "n_word": fmt.number_word(n),
+        "n_word_capital": fmt.number_word(n, capital=True),
+        "n_female": int((characteristics["sex"] == "F").sum()),
+        "n_male": int((characteristics["sex"] == "M").sum()),
+        "n_sites": characteristics["site"].nunique(),
+        "age_median": fmt.num(characteristics["age"].median(), 0),
+        "age_range": fmt.span(characteristics["age"].min(), characteristics["age"].max(), 0),
+        "years_median": fmt.num(characteristics["years_since_injury"].median(), 1),
+        "years_min": fmt.num(characteristics["years_since_injury"].min(), 1),
+        "years_max": fmt.num(characteristics["years_since_injury"].max(), 1),
+        "causes": fmt.words_list(f"{cause.lower()} ({k})" for cause, k in causes.sort_index().items()),
+        "dose_median": fmt.num(characteristics["cell_dose_1e8"].median(), 2),
+        "dose_range": fmt.span(characteristics["cell_dose_1e8"].min(), characteristics["cell_dose_1e8"].max(), 2),
+        "baseline_ais": fmt.words_list(f"AIS {g} ({baseline_ais[g]})" for g in AIS_GRADES if g in baseline_ais),
+    }
+
+
+def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, alpha: float) -> list[dict]:
+    """One sentence-ready record per outcome and follow-up, for the abstract and results text."""
+    results = []
+    for row in changes.itertuples():
+        results.append(
+            {
+                "outcome": row.outcome,
+                "label": outcome_labels[row.outcome],
+                "visit": row.visit,
+                "visit_label": visit_labels[row.visit],
+                "n": int(row.n_pairs),
+                "median_change": fmt.num(row.median_change),
+                "hl": fmt.estimate_ci(row.hl_estimate, row.hl_ci_low, row.hl_ci_high),
+                "p": fmt.p_value(row.p_value),
+                "p_adjusted": fmt.p_value(row.p_adjusted),
+                "significant": bool(row.p_adjusted < alpha) if not fmt.is_missing(row.p_adjusted) else False,
+            }
+        )
+    return results
+
+
+def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dict:
+    overall = summary[summary["category"] == "overall"].set_index("term")
+    any_ae, serious = overall.loc["Any adverse event"], overall.loc["Serious adverse event"]
+    severe = overall.loc["CTCAE grade 3 or higher"]
+    related = overall.loc["At least possibly related to the infusion"]
+    positive = checks[checks["positive_findings"] > 0]
+    return {
+        "events": int(any_ae["events"]),
+        "patients_with_event": fmt.percent(int(any_ae["patients"]), n_patients),
+        "serious_events": int(serious["events"]),
+        "severe_events": int(severe["events"]),
+        "related_events": int(related["events"]),
+        "checks_all_negative": positive.empty,
+        "checks_positive": [f"{r.label.lower()} ({r.patients_positive})" for r in positive.itertuples()],
+        "checks_labels": fmt.words_list(label.lower() for label in checks["label"]),
+        "terms": fmt.words_list(
+            f"{r.term.lower()} ({r.events})" for r in summary[summary["category"] == "by term"].itertuples()
+        ),
+    }
+
+
+def _data_quality(assignment: pd.DataFrame, outcomes: pd.DataFrame, isncsci_scored: pd.DataFrame, visit_labels: dict) -> dict:
+    outside = assignment[assignment["visit_status"] == "outside windows"]
+    unused = assignment[assignment["visit_status"] == "not selected"]
+    missing = outcomes[outcomes["day"].isna()]
+    missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
+    recorded = isncsci_scored.dropna(subset=["recorded_ais"]) if "recorded_ais" in isncsci_scored else isncsci_scored.iloc[:0]
+    discrepant = recorded[recorded["recorded_ais"] != recorded["ais"]]
+    discrepancy_rows = pd.DataFrame(
+        {
+            "Patient": discrepant["patient_id"],
+            "Day": discrepant["day"].map(fmt.count),
+            "Recorded AIS": discrepant["recorded_ais"],
+            "Computed AIS": discrepant["ais"],
+            "Computed NLI": discrepant["neurological_level"],
+        }
+    )
+    return {
+        "n_assessments": len(assignment),
+        "outside": [f"{r.instrument} of {r.patient_id} on day {r.day}" for r in outside.itertuples()],
+        "n_unused": len(unused),
+        "missing_visits": missing_list,
+        "n_recorded_ais": len(recorded),
+        "ais_discrepancies": len(discrepant),
+        "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if len(discrepant) else "",
+    }
+
+
+def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) -> dict:
+    """Everything the template prints, formatted; `paths` names the results tables by role."""
+    read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
+    ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
+    visits = config["visits"]
+    visit_labels = {v["name"]: v["label"] for v in visits}
+    first, last = visits[0]["name"], visits[-1]["name"]
+    outcome_labels = {name: spec["label"] for name, spec in config["outcomes"].items()}
+    statistics = config["statistics"]
+    ci_percent = f"{100 * statistics['ci_level']:g}%"
+    characteristics = read["characteristics"]
+    n_patients = len(characteristics)
+    listing_max = config["report"]["listing_max_patients"]
+    return {
+        "config": config,
+        "dataset": dataset,
+        "provenance": provenance,
+        "visits": visits,
+        "visit_labels": visit_labels,
+        "baseline_label": visit_labels[first],
+        "followup_labels": fmt.words_list(visit_labels[v["name"]] for v in visits[1:]),
+        "last_label": visit_labels[last],
+        "ci_percent": ci_percent,
+        "alpha": fmt.num(statistics["alpha"], 2),
+        "cohort": _cohort(characteristics, first),
+        "key_results": _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"]),
+        "ais": ais_summary,
+        "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
+        "quality": _data_quality(read["assignment"], read["outcomes"], read["isncsci_scored"], visit_labels),
+        "show_listings": n_patients <= listing_max,
+        "listing_max": listing_max,
+        "tables": {
+            "characteristics": patient_characteristics_table(characteristics, visit_labels, first, last),
+            "descriptives": descriptives_table(read["descriptives"], outcome_labels, visit_labels),
+            "changes": changes_table(read["changes"], outcome_labels, visit_labels, ci_percent),
+            "sensitivity": sensitivity_table(read["changes"], outcome_labels, visit_labels, ci_percent)
+            if statistics["paired_t_sensitivity"]
+            else "",
+            "friedman": friedman_table(read["friedman"], outcome_labels) if statistics["friedman"] else "",
+            "ais_shift": ais_shift_table(read["ais_shift"], visit_labels[first], visit_labels[last]),
+            "adverse_events": adverse_event_table(read["ae_summary"], n_patients),
+            "safety_checks": safety_checks_table(read["safety_checks"]),
+            "listing": listing_table(read["listing"], visit_labels),
+            "adverse_event_listing": adverse_event_listing_table(read["ae_listing"]),
+        },
+    }

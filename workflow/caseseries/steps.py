@@ -1,0 +1,229 @@
+"""One function per Snakemake rule: read the rule's inputs, call the library, write its outputs.
+
+workflow/scripts/<rule>.py only calls `run(snakemake, <step>)`, so each step is importable and
+testable without Snakemake. A step gets the rule's `input`, `output` and `params` (attribute
+access, as Snakemake's named lists give).
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from caseseries import tables, visits
+
+log = logging.getLogger("caseseries")
+
+
+class UserFacingError(Exception):
+    """An error in the data or configuration: reported as a message, without a traceback."""
+
+
+def run(snakemake, step) -> None:
+    """Run one step under Snakemake with logging to the rule's log file."""
+    logging.basicConfig(
+        filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(levelname)s %(message)s", force=True
+    )
+    try:
+        step(snakemake.input, snakemake.output, snakemake.params)
+    except UserFacingError as error:
+        log.error("%s", error)
+        print(f"\n{error}\n", file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        log.exception("step %s failed", step.__name__)
+        raise
+
+
+def validate(input, output, params) -> None:
+    from caseseries.validate import ContractError, load_raw
+
+    try:
+        raw = load_raw(Path(params.raw_dir))
+    except ContractError as error:
+        raise UserFacingError(str(error)) from None
+    for table in output.keys():
+        tables.write(raw[table], getattr(output, table))
+        log.info("%s: %d rows validated", table, len(raw[table]))
+
+
+def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
+    assigned = visits.assign(frame, visit_config)
+    outside = assigned[assigned["visit_status"] == visits.OUTSIDE]
+    for row in outside.itertuples():
+        log.warning("assessment of %s on day %s is in no visit window", row.patient_id, row.day)
+    return assigned
+
+
+def score_isncsci(input, output, params) -> None:
+    from caseseries import isncsci
+
+    exams = tables.read(input.exams)
+    classified = isncsci.classify(exams)
+    keep = ["patient_id", "day"] + (["recorded_ais"] if "recorded_ais" in exams else [])
+    scored = pd.concat([exams[keep], classified], axis=1)
+    tables.write(_with_visits(scored, params.visits), output[0])
+
+
+def score_scim(input, output, params) -> None:
+    from caseseries import scim
+
+    scored = scim.score(tables.read(input.scim))
+    tables.write(_with_visits(scored, params.visits), output[0])
+
+
+ISNCSCI_KEEP = ["ais", "neurological_level", "complete", "uems", "lems", "motor_total", "lt_total", "pp_total"]
+SCIM_KEEP = ["scim_self_care", "scim_respiration_sphincter", "scim_mobility", "scim_total"]
+
+
+def _selected(scored: pd.DataFrame, keep: list[str], day_column: str) -> pd.DataFrame:
+    chosen = scored[scored["visit_status"] == visits.SELECTED]
+    return chosen[["patient_id", "visit", "day", *keep]].rename(columns={"day": day_column})
+
+
+def outcomes_by_visit(input, output, params) -> None:
+    isncsci_scored = tables.read(input.isncsci)
+    scim_scored = tables.read(input.scim)
+    patient_ids = sorted(tables.read(input.patients)["patient_id"])
+    visit_names = [v["name"] for v in params.visits]
+
+    # Every patient x visit, so a missed visit is an explicit empty row, never a silent absence.
+    grid = pd.MultiIndex.from_product([patient_ids, visit_names], names=["patient_id", "visit"]).to_frame(index=False)
+    outcomes = grid.merge(_selected(isncsci_scored, ISNCSCI_KEEP, "isncsci_day"), on=["patient_id", "visit"], how="left")
+    outcomes = outcomes.merge(_selected(scim_scored, SCIM_KEEP, "scim_day"), on=["patient_id", "visit"], how="left")
+    outcomes.insert(2, "day", outcomes["isncsci_day"].fillna(outcomes["scim_day"]).astype("Int64"))
+    outcomes["visit"] = pd.Categorical(outcomes["visit"], categories=visit_names, ordered=True)
+    outcomes = outcomes.sort_values(["patient_id", "visit"])
+    tables.write(outcomes, output.outcomes)
+
+    assignment = pd.concat(
+        [
+            isncsci_scored[["patient_id", "day", "visit", "visit_status"]].assign(instrument="ISNCSCI"),
+            scim_scored[["patient_id", "day", "visit", "visit_status"]].assign(instrument="SCIM-III"),
+        ]
+    )
+    assignment = assignment[["instrument", "patient_id", "day", "visit", "visit_status"]]
+    tables.write(assignment.sort_values(["instrument", "patient_id", "day"]), output.assignment)
+
+
+def statistics(input, output, params) -> None:
+    import json
+
+    from caseseries import stats
+
+    outcomes = tables.read(input[0])
+    visit_names = [v["name"] for v in params.visits]
+    baseline, followups = visit_names[0], visit_names[1:]
+    tables.write(stats.describe(outcomes, params.outcomes, visit_names), output.descriptives)
+    tables.write(
+        stats.paired_changes(outcomes, params.outcomes, baseline, followups, dict(params.statistics)), output.changes
+    )
+    tables.write(stats.friedman(outcomes, params.outcomes, visit_names), output.friedman)
+    shift, summary = stats.ais_shift(outcomes, baseline, followups[-1])
+    tables.write(shift.rename_axis("baseline").reset_index(), output.ais_shift)
+    summary = {"baseline": baseline, "followup": followups[-1], **summary}
+    Path(output.ais_summary).write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def patient_tables(input, output, params) -> None:
+    patients = tables.read(input.patients)
+    outcomes = tables.read(input.outcomes)
+    first, last = params.visits[0]["name"], params.visits[-1]["name"]
+    at = {
+        visit: outcomes[outcomes["visit"] == visit].set_index("patient_id")[["ais", "neurological_level"]]
+        for visit in (first, last)
+    }
+    characteristics = patients.set_index("patient_id").join(at[first].add_prefix(f"{first}_"))
+    characteristics = characteristics.join(at[last][["ais"]].add_prefix(f"{last}_"))
+    tables.write(characteristics.reset_index().sort_values("patient_id"), output.characteristics)
+    listing_columns = ["patient_id", "visit", "day", "ais", "neurological_level", "uems", "lems", "motor_total",
+                       "lt_total", "pp_total", "scim_total"]
+    tables.write(outcomes[listing_columns], output.listing)
+
+
+def safety(input, output, params) -> None:
+    from caseseries import safety as safety_tables
+
+    events = tables.read(input.adverse_events)
+    findings = tables.read(input.findings)
+    patient_ids = sorted(tables.read(input.patients)["patient_id"])
+    tables.write(safety_tables.adverse_event_summary(events, len(patient_ids)), output.summary)
+    tables.write(safety_tables.adverse_event_listing(events), output.listing)
+    tables.write(safety_tables.safety_check_summary(findings, patient_ids), output.checks)
+
+
+def figures(input, output, params) -> None:
+    from caseseries import figures as plots
+
+    outcomes = tables.read(input.outcomes)
+    outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
+    visit_labels = {v["name"]: v["label"] for v in params.visits}
+    plots.save(plots.trajectories(outcomes, outcome_labels, visit_labels), *output.trajectories)
+    plots.save(plots.distributions(outcomes, outcome_labels, visit_labels, params.seed), *output.distributions)
+    shift = tables.read(input.ais_shift).set_index("baseline")
+    plots.save(plots.ais_shift(shift, visit_labels[params.visits[0]["name"]], visit_labels[params.visits[-1]["name"]]),
+               *output.ais_shift)
+
+
+def _report_date(repository: Path) -> str:
+    """A date that does not change between two builds of the same commit (reproducible output)."""
+    import datetime
+    import os
+
+    from caseseries.provenance import git_state
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
+    return git_state(repository)["date"] or "undated"
+
+
+def manuscript(input, output, params) -> None:
+    import shutil
+
+    import yaml
+
+    from caseseries import formatting as fmt
+    from caseseries import manuscript as ms
+    from caseseries import provenance
+    from caseseries.render import engine_description
+
+    config = dict(params.config)
+    repository = Path(params.repository)
+    dataset = yaml.safe_load(Path(input.dataset).read_text(encoding="utf-8"))
+    checksums = pd.DataFrame(provenance.file_checksums([*input.raw, input.dataset]))
+    versions = provenance.software_versions()
+    info = {
+        "report_date": _report_date(repository),
+        "git": provenance.git_state(repository),
+        "versions": versions,
+        "engine": engine_description(config["report"]["engine"]),
+        "checksum_table": fmt.markdown_table(
+            checksums.rename(columns={"file": "File", "bytes": "Bytes", "sha256": "SHA-256"}).assign(
+                **{"SHA-256": lambda f: "`" + f["SHA-256"] + "`"}
+            ),
+            "lrl",
+        ),
+        "version_table": fmt.markdown_table(pd.DataFrame(versions.items(), columns=["Software", "Version"]), "ll"),
+        "config_yaml": yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
+    }
+    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "figures", "raw")}
+    context = ms.build_context(paths, config, dataset, info)
+    text = ms.render_template(Path(input.template), context)
+    qmd = Path(output.qmd)
+    partial = qmd.with_name(qmd.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(qmd)
+    shutil.copyfile(input.bibliography, output.bibliography)
+    for source, target in zip(input.figures, output.figures):
+        shutil.copyfile(source, target)
+
+
+def render(input, output, params) -> None:
+    from caseseries import render as renderer
+
+    target = Path(output[0])
+    fmt_name = target.suffix.lstrip(".")
+    produced = renderer.render(Path(input.qmd), target.parent, formats=(fmt_name,), engine=params.engine)
+    log.info("rendered %s", produced[fmt_name])

@@ -1,0 +1,57 @@
+REPORT_FIGURES = ["trajectories", "distributions", "ais_shift"]
+
+
+rule manuscript:
+    """Fill the Jinja2 template with every number from results/ into a Quarto source folder."""
+    input:
+        template="report/manuscript.qmd.j2",
+        bibliography="report/references.bib",
+        characteristics=rules.patient_tables.output.characteristics,
+        listing=rules.patient_tables.output.listing,
+        descriptives=rules.statistics.output.descriptives,
+        changes=rules.statistics.output.changes,
+        friedman=rules.statistics.output.friedman,
+        ais_shift=rules.statistics.output.ais_shift,
+        ais_summary=rules.statistics.output.ais_summary,
+        ae_summary=rules.safety.output.summary,
+        ae_listing=rules.safety.output.listing,
+        safety_checks=rules.safety.output.checks,
+        assignment=rules.outcomes_by_visit.output.assignment,
+        outcomes=rules.outcomes_by_visit.output.outcomes,
+        isncsci_scored=rules.score_isncsci.output[0],
+        figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
+        raw=[raw(table) for table in RAW_FILES],
+        dataset=RAW / DATASET_DESCRIPTION,
+    output:
+        qmd=REPORT / "manuscript.qmd",
+        bibliography=REPORT / "references.bib",
+        figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
+    log:
+        LOGS / "manuscript.log",
+    conda:
+        ENV
+    params:
+        config=config,
+        repository=workflow.basedir,
+    script:
+        "../scripts/manuscript.py"
+
+
+rule render:
+    """Render the manuscript with Quarto when installed, else with the embedded pandoc + typst engine."""
+    input:
+        qmd=rules.manuscript.output.qmd,
+        bibliography=rules.manuscript.output.bibliography,
+        figures=rules.manuscript.output.figures,
+    output:
+        REPORT / "manuscript.{format}",
+    wildcard_constraints:
+        format="html|pdf|docx",
+    log:
+        LOGS / "render_{format}.log",
+    conda:
+        ENV
+    params:
+        engine=config["report"]["engine"],
+    script:
+        "../scripts/render.py"

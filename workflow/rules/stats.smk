@@ -1,0 +1,39 @@
+rule statistics:
+    """Per-visit descriptives, paired change from baseline, Friedman, AIS shift."""
+    input:
+        TABLES / "outcomes_by_visit.csv",
+    output:
+        descriptives=TABLES / "descriptives.csv",
+        changes=TABLES / "paired_changes.csv",
+        friedman=TABLES / "friedman.csv",
+        ais_shift=TABLES / "ais_shift.csv",
+        ais_summary=TABLES / "ais_summary.json",
+    log:
+        LOGS / "statistics.log",
+    conda:
+        ENV
+    params:
+        outcomes=list(config["outcomes"]),
+        visits=config["visits"],
+        statistics=config["statistics"],
+    script:
+        "../scripts/statistics.py"
+
+
+rule patient_tables:
+    """Table 1 (one row per patient) and the per-patient listing of outcomes by visit."""
+    input:
+        patients=validated("patients"),
+        trigger=raw("patients"),
+        outcomes=TABLES / "outcomes_by_visit.csv",
+    output:
+        characteristics=TABLES / "patient_characteristics.csv",
+        listing=TABLES / "patient_listing.csv",
+    log:
+        LOGS / "patient_tables.log",
+    conda:
+        ENV
+    params:
+        visits=config["visits"],
+    script:
+        "../scripts/patient_tables.py"
