@@ -4,6 +4,7 @@ Each figure is written as PNG (for HTML, PDF and DOCX) and SVG (for print), byte
 fixed seed for jitter, no dates in the SVG metadata, a fixed SVG hash salt.
 """
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -34,15 +35,26 @@ def _grid(n_panels: int, ncols: int = 3, panel=(2.6, 2.2)):
     return fig, axes.flat
 
 
-def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: dict) -> plt.Figure:
-    """One panel per outcome: each patient's score against the actual assessment day."""
+def _title(ax, label: str) -> None:
+    ax.set_title(textwrap.fill(label, 30))
+
+
+MARKERS = "osD^vP*Xph"
+
+
+def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, day_columns: dict) -> plt.Figure:
+    """One panel per outcome: each patient's score against the day that instrument was assessed
+    (`day_columns[outcome]`); colour and marker together tell the patients apart."""
     fig, axes = _grid(len(outcome_labels))
     patients = sorted(outcomes["patient_id"].unique())
-    palette = dict(zip(patients, sns.color_palette("colorblind", len(patients))))
+    colours = sns.color_palette("colorblind", 10)
+    style = {p: (colours[i % 10], MARKERS[i % len(MARKERS)]) for i, p in enumerate(patients)}
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
-        for patient, rows in outcomes.sort_values("day").groupby("patient_id"):
-            ax.plot(rows["day"], rows[outcome], marker="o", ms=3, lw=1, color=palette[patient], label=patient)
-        ax.set_title(label)
+        day = day_columns[outcome]
+        for patient, rows in outcomes.sort_values(day).groupby("patient_id"):
+            colour, marker = style[patient]
+            ax.plot(rows[day], rows[outcome], marker=marker, ms=3.5, lw=1, color=colour, label=patient)
+        _title(ax, label)
         ax.set_xlabel("Days from infusion")
         ax.set_ylabel("Score")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -61,8 +73,9 @@ def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: di
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
         sns.boxplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.85", width=0.55, fliersize=0)
         sns.stripplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.15", size=3, jitter=0.12)
-        ax.set_title(label)
+        _title(ax, label)
         ax.set_xlabel("")
+        ax.tick_params(axis="x", labelsize=7.5)
         ax.set_ylabel("Score")
     fig.tight_layout()
     return fig

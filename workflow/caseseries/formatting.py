@@ -22,6 +22,24 @@ def num(value, digits: int = 1) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
 
 
+def num_signed(value) -> str:
+    """An integer with a true minus sign (day −60)."""
+    return num(value, 0)
+
+
+def none_or_count(n: int) -> str:
+    """'none' for zero in running text, else the number in words below ten."""
+    return "none" if n == 0 else number_word(n)
+
+
+def inner(label: str) -> str:
+    """A label as it reads inside a sentence: 'Light-touch score' -> 'light-touch score', but
+    acronyms ('SCIM-III total', 'AIS') keep their capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def count(value) -> str:
     return DASH if is_missing(value) else f"{int(value)}"
 

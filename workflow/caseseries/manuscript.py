@@ -28,7 +28,9 @@ def environment(template_dir: Path) -> jinja2.Environment:
 
 
 def render_template(template: Path, context: dict) -> str:
-    return environment(template.parent).get_template(template.name).render(**context)
+    env = environment(template.parent)
+    env.filters.update(words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count)
+    return env.get_template(template.name).render(**context)
 
 
 # --- tables -------------------------------------------------------------------------------------------
@@ -164,9 +166,10 @@ def safety_checks_table(checks: pd.DataFrame) -> str:
 def listing_table(listing: pd.DataFrame, visit_labels: dict) -> str:
     rows = pd.DataFrame(
         {
-            "Patient": listing["patient_id"].where(listing["patient_id"].ne(listing["patient_id"].shift()), ""),
+            # The id only on a patient's first row, as in a printed listing.
+            "Patient": listing["patient_id"].where(~listing["patient_id"].duplicated(), ""),
             "Visit": listing["visit"].map(visit_labels),
-            "Day": listing["day"].map(fmt.count),
+            "Day": listing["day"].map(fmt.num_signed),
             "AIS": listing["ais"],
             "NLI": listing["neurological_level"],
             "UEMS": listing["uems"].map(lambda v: fmt.num(v, 0)),
@@ -232,7 +235,8 @@ def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
                 "visit_label": visit_labels[row.visit],
                 "n": int(row.n_pairs),
                 "median_change": fmt.num(row.median_change),
-                "hl": fmt.estimate_ci(row.hl_estimate, row.hl_ci_low, row.hl_ci_high),
+                "hl_estimate": fmt.num(row.hl_estimate),
+                "hl_ci": fmt.span(row.hl_ci_low, row.hl_ci_high),
                 "p": fmt.p_value(row.p_value),
                 "p_adjusted": fmt.p_value(row.p_adjusted),
                 "significant": bool(row.p_adjusted < alpha) if not fmt.is_missing(row.p_adjusted) else False,
@@ -249,13 +253,14 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
     positive = checks[checks["positive_findings"] > 0]
     return {
         "events": int(any_ae["events"]),
-        "patients_with_event": fmt.percent(int(any_ae["patients"]), n_patients),
+        "patients_with_event": int(any_ae["patients"]),
+        "patients_with_event_percent": f"{100 * any_ae['patients'] / n_patients:.0f}%" if n_patients else "",
         "serious_events": int(serious["events"]),
         "severe_events": int(severe["events"]),
         "related_events": int(related["events"]),
         "checks_all_negative": positive.empty,
         "checks_positive": [f"{r.label.lower()} ({r.patients_positive})" for r in positive.itertuples()],
-        "checks_labels": fmt.words_list(label.lower() for label in checks["label"]),
+        "checks_labels": fmt.words_list(fmt.inner(label) for label in checks["label"]),
         "terms": fmt.words_list(
             f"{r.term.lower()} ({r.events})" for r in summary[summary["category"] == "by term"].itertuples()
         ),
@@ -293,6 +298,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
+    for key in ("improved_transitions", "worsened_transitions", "undetermined_transitions"):
+        ais_summary[key] = [t.replace("->", "\u2192") for t in ais_summary[key]]
     visits = config["visits"]
     visit_labels = {v["name"]: v["label"] for v in visits}
     first, last = visits[0]["name"], visits[-1]["name"]
@@ -305,11 +312,14 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     return {
         "config": config,
         "dataset": dataset,
+        "dataset_source": dataset["source"].get("command", str(dataset["source"]))
+        if isinstance(dataset["source"], dict)
+        else dataset["source"],
         "provenance": provenance,
         "visits": visits,
         "visit_labels": visit_labels,
         "baseline_label": visit_labels[first],
-        "followup_labels": fmt.words_list(visit_labels[v["name"]] for v in visits[1:]),
+        "followup_labels": fmt.words_list(fmt.inner(visit_labels[v["name"]]) for v in visits[1:]),
         "last_label": visit_labels[last],
         "ci_percent": ci_percent,
         "alpha": fmt.num(statistics["alpha"], 2),

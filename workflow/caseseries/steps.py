@@ -36,16 +36,31 @@ def run(snakemake, step) -> None:
         raise
 
 
-def validate(input, output, params) -> None:
-    from caseseries.validate import ContractError, load_raw
+def _contract_checked(load, *args):
+    from caseseries.validate import ContractError
 
     try:
-        raw = load_raw(Path(params.raw_dir))
+        return load(*args)
     except ContractError as error:
         raise UserFacingError(str(error)) from None
-    for table in output.keys():
-        tables.write(raw[table], getattr(output, table))
-        log.info("%s: %d rows validated", table, len(raw[table]))
+
+
+def validate_table(input, output, params) -> None:
+    from caseseries.validate import load_table
+
+    table = Path(output[0]).stem
+    frame = _contract_checked(load_table, Path(params.raw_dir), table)
+    tables.write(frame, output[0])
+    log.info("%s: %d rows validated", table, len(frame))
+
+
+def validate_dataset(input, output, params) -> None:
+    import json
+
+    from caseseries.validate import load_dataset_description
+
+    description = _contract_checked(load_dataset_description, Path(params.raw_dir))
+    Path(output[0]).write_text(json.dumps(description, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
@@ -159,7 +174,8 @@ def figures(input, output, params) -> None:
     outcomes = tables.read(input.outcomes)
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
     visit_labels = {v["name"]: v["label"] for v in params.visits}
-    plots.save(plots.trajectories(outcomes, outcome_labels, visit_labels), *output.trajectories)
+    day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
+    plots.save(plots.trajectories(outcomes, outcome_labels, day_columns), *output.trajectories)
     plots.save(plots.distributions(outcomes, outcome_labels, visit_labels, params.seed), *output.distributions)
     shift = tables.read(input.ais_shift).set_index("baseline")
     plots.save(plots.ais_shift(shift, visit_labels[params.visits[0]["name"]], visit_labels[params.visits[-1]["name"]]),
@@ -180,6 +196,7 @@ def _report_date(repository: Path) -> str:
 
 
 def manuscript(input, output, params) -> None:
+    import json
     import shutil
 
     import yaml
@@ -191,8 +208,8 @@ def manuscript(input, output, params) -> None:
 
     config = dict(params.config)
     repository = Path(params.repository)
-    dataset = yaml.safe_load(Path(input.dataset).read_text(encoding="utf-8"))
-    checksums = pd.DataFrame(provenance.file_checksums([*input.raw, input.dataset]))
+    dataset = json.loads(Path(input.dataset).read_text(encoding="utf-8"))
+    checksums = pd.DataFrame(provenance.file_checksums(input.raw))
     versions = provenance.software_versions()
     info = {
         "report_date": _report_date(repository),
@@ -208,14 +225,17 @@ def manuscript(input, output, params) -> None:
         "version_table": fmt.markdown_table(pd.DataFrame(versions.items(), columns=["Software", "Version"]), "ll"),
         "config_yaml": yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
     }
-    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "figures", "raw")}
+    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "quarto_project", "citation_style", "figures", "raw", "code")}
     context = ms.build_context(paths, config, dataset, info)
     text = ms.render_template(Path(input.template), context)
     qmd = Path(output.qmd)
     partial = qmd.with_name(qmd.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(qmd)
+    # The rendered folder is a complete Quarto source: bibliography, project options, figures.
     shutil.copyfile(input.bibliography, output.bibliography)
+    shutil.copyfile(input.quarto_project, output.quarto_project)
+    shutil.copyfile(input.citation_style, output.citation_style)
     for source, target in zip(input.figures, output.figures):
         shutil.copyfile(source, target)
 

@@ -11,6 +11,7 @@ FIGURES = RESULTS / "figures"
 REPORT = RESULTS / "report"
 LOGS = RESULTS / "logs"
 ENV = "../../envs/caseseries.yaml"
+LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 
 check_windows(config["visits"])
 
@@ -20,10 +21,12 @@ def raw(table):
 
 
 def validated(table):
-    # The validate rule rewrites every validated table when any raw file changes; `ancient` stops
-    # that from rerunning rules whose own raw file did not change (each rule also lists its raw
-    # file, which does trigger it).
-    return ancient(INTERIM / "validated" / RAW_FILES[table])
+    return INTERIM / "validated" / f"{table}.csv"
+
+
+def library(*modules):
+    """The library modules a rule runs: listed as inputs so that a code change reruns the rule."""
+    return [LIBRARY / f"{module}.py" for module in ("steps", "tables", "contract", *modules)]
 
 
 def figure_files(name):

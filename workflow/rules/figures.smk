@@ -3,6 +3,7 @@ rule figures:
     input:
         outcomes=TABLES / "outcomes_by_visit.csv",
         ais_shift=TABLES / "ais_shift.csv",
+        code=library("figures"),
     output:
         trajectories=figure_files("trajectories"),
         distributions=figure_files("distributions"),

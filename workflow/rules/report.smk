@@ -6,6 +6,8 @@ rule manuscript:
     input:
         template="report/manuscript.qmd.j2",
         bibliography="report/references.bib",
+        quarto_project="report/_quarto.yml",
+        citation_style="report/csl/vancouver-numeric.csl",
         characteristics=rules.patient_tables.output.characteristics,
         listing=rules.patient_tables.output.listing,
         descriptives=rules.statistics.output.descriptives,
@@ -20,11 +22,14 @@ rule manuscript:
         outcomes=rules.outcomes_by_visit.output.outcomes,
         isncsci_scored=rules.score_isncsci.output[0],
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
-        raw=[raw(table) for table in RAW_FILES],
-        dataset=RAW / DATASET_DESCRIPTION,
+        raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
+        dataset=INTERIM / "validated" / "dataset.json",
+        code=library("manuscript", "formatting", "provenance", "render"),
     output:
         qmd=REPORT / "manuscript.qmd",
         bibliography=REPORT / "references.bib",
+        quarto_project=REPORT / "_quarto.yml",
+        citation_style=REPORT / "vancouver-numeric.csl",
         figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
     log:
         LOGS / "manuscript.log",
@@ -42,7 +47,11 @@ rule render:
     input:
         qmd=rules.manuscript.output.qmd,
         bibliography=rules.manuscript.output.bibliography,
+        quarto_project=rules.manuscript.output.quarto_project,
+        citation_style=rules.manuscript.output.citation_style,
         figures=rules.manuscript.output.figures,
+        code=library("render"),
+        assets=[*Path("report/filters").glob("*.lua"), *Path("report/templates").glob("*")],
     output:
         REPORT / "manuscript.{format}",
     wildcard_constraints:

@@ -4,7 +4,7 @@ rule safety:
         adverse_events=validated("adverse_events"),
         findings=validated("safety_findings"),
         patients=validated("patients"),
-        triggers=[raw("adverse_events"), raw("safety_findings"), raw("patients")],
+        code=library("safety"),
     output:
         summary=TABLES / "adverse_event_summary.csv",
         listing=TABLES / "adverse_event_listing.csv",

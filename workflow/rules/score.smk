@@ -2,7 +2,7 @@ rule score_isncsci:
     """ISNCSCI totals, levels and AIS grade per exam, and the visit each exam counts for."""
     input:
         exams=validated("isncsci"),
-        trigger=raw("isncsci"),
+        code=library("isncsci", "visits"),
     output:
         INTERIM / "isncsci_scored.csv",
     log:
@@ -19,7 +19,7 @@ rule score_scim:
     """SCIM-III subscales and total per assessment, and the visit each counts for."""
     input:
         scim=validated("scim"),
-        trigger=raw("scim"),
+        code=library("scim", "visits"),
     output:
         INTERIM / "scim_scored.csv",
     log:
@@ -38,7 +38,7 @@ rule outcomes_by_visit:
         isncsci=rules.score_isncsci.output[0],
         scim=rules.score_scim.output[0],
         patients=validated("patients"),
-        trigger=raw("patients"),
+        code=library("visits"),
     output:
         outcomes=TABLES / "outcomes_by_visit.csv",
         assignment=TABLES / "visit_assignment.csv",

@@ -2,6 +2,7 @@ rule statistics:
     """Per-visit descriptives, paired change from baseline, Friedman, AIS shift."""
     input:
         TABLES / "outcomes_by_visit.csv",
+        code=library("stats"),
     output:
         descriptives=TABLES / "descriptives.csv",
         changes=TABLES / "paired_changes.csv",
@@ -24,8 +25,8 @@ rule patient_tables:
     """Table 1 (one row per patient) and the per-patient listing of outcomes by visit."""
     input:
         patients=validated("patients"),
-        trigger=raw("patients"),
         outcomes=TABLES / "outcomes_by_visit.csv",
+        code=library(),
     output:
         characteristics=TABLES / "patient_characteristics.csv",
         listing=TABLES / "patient_listing.csv",

@@ -1,15 +1,39 @@
-rule validate:
-    """Check every raw file against the data contract; all problems are reported together."""
+# One job per raw file, so that a change in one file reruns only what depends on it. A job that
+# finds a problem checks every file and reports all problems of all files together.
+
+
+rule validate_table:
+    """Check one raw table against the data contract; write its typed, cleaned copy."""
     input:
-        raw=[raw(table) for table in RAW_FILES],
-        dataset=RAW / DATASET_DESCRIPTION,
+        table=lambda wildcards: raw(wildcards.table),
+        patients=raw("patients"),
+        code=library("validate"),
     output:
-        **{table: INTERIM / "validated" / name for table, name in RAW_FILES.items()},
+        INTERIM / "validated" / "{table}.csv",
+    wildcard_constraints:
+        table="|".join(RAW_FILES),
     log:
-        LOGS / "validate.log",
+        LOGS / "validate_{table}.log",
     conda:
         ENV
     params:
         raw_dir=RAW,
     script:
-        "../scripts/validate.py"
+        "../scripts/validate_table.py"
+
+
+rule validate_dataset:
+    """Check dataset.yaml (name, version, synthetic, source, licence)."""
+    input:
+        dataset=RAW / DATASET_DESCRIPTION,
+        code=library("validate"),
+    output:
+        INTERIM / "validated" / "dataset.json",
+    log:
+        LOGS / "validate_dataset.log",
+    conda:
+        ENV
+    params:
+        raw_dir=RAW,
+    script:
+        "../scripts/validate_dataset.py"

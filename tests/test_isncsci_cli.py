@@ -1,0 +1,88 @@
+"""Tests of `python -m caseseries isncsci EXAMS.csv -o CLASSIFIED.csv`."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from caseseries import contract, isncsci
+from caseseries.__main__ import main
+
+
+def intact_row(patient_id="P01", day="-10") -> dict:
+    row = {"patient_id": patient_id, "day": day}
+    row |= {c: "5" for c in contract.MOTOR_COLUMNS}
+    row |= {c: "2" for c in contract.LIGHT_TOUCH_COLUMNS + contract.PIN_PRICK_COLUMNS}
+    return row | {"vac": "Yes", "dap": "Yes"}
+
+
+def complete_c5_row(patient_id="P02", day="90") -> dict:
+    row = intact_row(patient_id, day)
+    for side in contract.SIDES:
+        for level in contract.SENSORY_LEVELS[contract.SENSORY_LEVELS.index("C6"):]:
+            row[contract.light_touch_column(side, level)] = "0"
+            row[contract.pin_prick_column(side, level)] = "0"
+        for level in contract.MOTOR_LEVELS[1:]:
+            row[contract.motor_column(side, level)] = "0"
+    return row | {"vac": "No", "dap": "No"}
+
+
+def write(tmp_path, rows, name="exams.csv"):
+    path = tmp_path / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_cli_writes_one_row_per_exam_in_the_design_column_order(tmp_path):
+    exams = write(tmp_path, [intact_row(), complete_c5_row()])
+    output = tmp_path / "out" / "classified.csv"
+    completed = subprocess.run([sys.executable, "-m", "caseseries", "isncsci", str(exams), "-o", str(output)],
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    table = pd.read_csv(output, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["patient_id", "day", *isncsci.OUTPUT_COLUMNS]
+    assert table.patient_id.tolist() == ["P01", "P02"] and table.day.tolist() == ["-10", "90"]
+    # intact -> E, INT, totals at maximum; complete C5 -> A (see tests/test_isncsci.py derivations)
+    assert table.loc[0, ["ais", "neurological_level", "motor_total", "right_motor_zpp"]].tolist() == ["E", "INT", "100", "NA"]
+    assert table.loc[1, ["ais", "neurological_level", "complete", "uems", "left_sensory_zpp"]].tolist() == ["A", "C5", "yes", "10", "C5"]
+
+
+def test_cli_reports_every_illegal_value_and_writes_nothing(tmp_path, capsys):
+    bad = intact_row() | {contract.motor_column("left", "C7"): "6"}
+    worse = intact_row("P03") | {contract.light_touch_column("right", "T4"): "3", "vac": "maybe"}
+    exams = write(tmp_path, [intact_row("P02"), bad, worse])
+    output = tmp_path / "classified.csv"
+    assert main(["isncsci", str(exams), "-o", str(output)]) == 2
+    assert not output.exists()
+    err = capsys.readouterr().err
+    # CSV rows: header is line 1, so the 2nd and 3rd exams are rows 3 and 4
+    assert "row 3, column left_motor_C7: value '6'" in err
+    assert "row 4, column right_lt_T4: value '3'" in err
+    assert "row 4, column vac: value 'maybe'" in err
+    assert "exams.csv" in err and "3 problem(s)" in err
+
+
+def test_cli_reports_missing_columns(tmp_path, capsys):
+    row = intact_row()
+    del row["dap"], row[contract.pin_prick_column("left", "S1")]
+    exams = write(tmp_path, [row])
+    assert main(["isncsci", str(exams), "-o", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "missing column(s)" in err and "left_pp_S1" in err and "dap" in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_cli_reports_unreadable_file(tmp_path, capsys):
+    missing = tmp_path / "nope.csv"
+    assert main(["isncsci", str(missing), "-o", str(tmp_path / "x.csv")]) == 2
+    assert "nope.csv: cannot read the file" in capsys.readouterr().err
+
+
+def test_cli_keeps_nt_and_lists_possible_values(tmp_path):
+    row = intact_row() | {contract.light_touch_column("right", "C6"): "NT"}
+    exams = write(tmp_path, [row])
+    output = tmp_path / "classified.csv"
+    assert main(["isncsci", str(exams), "-o", str(output)]) == 0
+    table = pd.read_csv(output, dtype=str, keep_default_na=False)
+    # derivation in tests/test_isncsci.py::test_nt_dermatome_lists_both_sensory_levels
+    assert table.loc[0, ["right_sensory_level", "ais", "lt_total"]].tolist() == ["C5,INT", "D,E", ""]

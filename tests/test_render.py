@@ -1,0 +1,319 @@
+"""Tests of caseseries.render: the embedded engine (pandoc + typst) on a sample .qmd."""
+
+import re
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pypandoc  # noqa: E402
+import pytest  # noqa: E402
+import typst  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+from caseseries import render as rnd  # noqa: E402
+
+SAMPLE = Path(__file__).parent / "data" / "render_sample" / "sample.qmd"
+A4_POINTS = (595, 842)
+
+
+def make_sample(folder: Path, extra_text: str = "") -> Path:
+    """Copy the sample .qmd into `folder` and draw its two figures with matplotlib."""
+    folder.mkdir(parents=True, exist_ok=True)
+    qmd = folder / "sample.qmd"
+    qmd.write_text(SAMPLE.read_text(encoding="utf-8") + extra_text, encoding="utf-8")
+    (folder / "figures").mkdir(exist_ok=True)
+    for name, values in {"trajectories": [50, 52, 55], "distribution": [41, 44, 46]}.items():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot([0, 90, 180], values, marker="o")
+        ax.set_xlabel("Day")
+        fig.savefig(folder / "figures" / f"{name}.png", dpi=80, metadata={"Software": None})
+        plt.close(fig)
+    return qmd
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    source = tmp_path_factory.mktemp("source")
+    qmd = make_sample(source)
+    return rnd.render(qmd, tmp_path_factory.mktemp("out"), engine="embedded")
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(rendered):
+    return [page.extract_text() for page in PdfReader(rendered["pdf"]).pages]
+
+
+@pytest.fixture(scope="module")
+def html(rendered):
+    return rendered["html"].read_text(encoding="utf-8")
+
+
+def test_renders_all_three_formats_and_nothing_else(rendered):
+    assert set(rendered) == {"html", "pdf", "docx"}
+    out_dir = rendered["html"].parent
+    assert sorted(p.name for p in out_dir.iterdir()) == ["sample.docx", "sample.html", "sample.pdf"]
+    assert rendered["pdf"].read_bytes().startswith(b"%PDF")
+
+
+# ----------------------------------------------------------------------------- PDF
+
+
+def test_pdf_is_a4_with_page_numbers_and_running_header(rendered, pdf_pages):
+    reader = PdfReader(rendered["pdf"])
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == A4_POINTS
+    total = len(pdf_pages)
+    assert total >= 2
+    for number, text in enumerate(pdf_pages, start=1):
+        assert f"{number} / {total}" in text
+    # The short title is the running header from page 2 on, not on the title page.
+    assert "MSC in chronic SCI: sample" in pdf_pages[1]
+    assert "MSC in chronic SCI: sample" not in pdf_pages[0]
+
+
+def test_pdf_first_page_has_title_block_abstract_and_callout(pdf_pages):
+    first = pdf_pages[0]
+    assert "Ada Example" in first and "Institute of Tests" in first
+    assert "Abstract" in first and "Keywords:" in first
+    assert "Synthetic data" in first
+    assert "SYNTHETIC-NOTICE" in first
+
+
+def test_pdf_numbers_captions_and_references_in_document_order(pdf_pages):
+    text = "\n".join(pdf_pages)
+    assert "??" not in text
+    # Table captions sit above their tables, figure captions in order.
+    assert text.index("Table 1: Characteristics") < text.index("P01")
+    assert text.index("Table 2: Outcomes per visit") < text.index("SCIM-III total Baseline")
+    assert text.index("Figure 1: Individual motor-score") < text.index("Figure 2: Distribution")
+    # In-text references, including one in the abstract and a bare number [-@fig-traj].
+    assert "shown in Figure 1 and summarised in Table 2" in text
+    assert "SCIM-III (Table 1)" in text
+    assert "trajectories in 1 are by patient" in text
+    assert "(see Section 2.1)" in text
+
+
+def test_pdf_sections_are_numbered_but_not_callout_titles_or_unnumbered(pdf_pages):
+    text = "\n".join(pdf_pages)
+    assert re.search(r"^1\s+Introduction$", text, re.MULTILINE)
+    assert re.search(r"^2\.1\s+Outcomes$", text, re.MULTILINE)
+    assert re.search(r"^Discussion$", text, re.MULTILINE)
+
+
+def test_wide_table_fits_inside_the_page(pdf_pages):
+    # All ten columns of the widest row come out on one text line.
+    row = "Motor total Day 90 7 54.1 17.9 52.0 41.0 67.0 1.8 0.031"
+    assert row in "\n".join(pdf_pages)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def test_html_links_references_to_their_targets(html):
+    assert '<a href="#fig-traj">Figure 1</a>' in html
+    assert '<a href="#tbl-outcomes">Table 2</a>' in html
+    assert '<a href="#sec-outcomes">Section 2.1</a>' in html
+    assert re.search(r'<figure[^>]*id="fig-traj"', html)
+    assert re.search(r'<table[^>]*id="tbl-outcomes"', html)
+    assert "Figure 1: Individual motor-score" in html
+    assert "??" not in html
+
+
+def test_html_is_self_contained(html):
+    fetched = re.findall(r'(?:src|href)\s*=\s*["\']?\s*(?:https?:)?//', html, re.IGNORECASE)
+    fetched += re.findall(r"url\(\s*['\"]?\s*(?:https?:)?//", html, re.IGNORECASE)
+    assert fetched == []
+    assert "<script" not in html
+    assert html.count('src="data:image/png;base64,') == 2
+    assert "max-width: 50em" in html  # the journal CSS is embedded
+    assert str(rnd.TEMPLATES) not in html  # no machine paths
+
+
+def test_html_callout_and_section_numbers(html):
+    assert 'class="callout callout-important"' in html
+    assert "Synthetic data" in html
+    assert '<span class="header-section-number">1</span> Introduction' in html
+    assert 'id="TOC"' in html  # toc: true in the front matter
+
+
+# ----------------------------------------------------------------------------- DOCX
+
+
+def test_docx_is_a_word_document_with_numbers_and_callout(rendered):
+    with zipfile.ZipFile(rendered["docx"]) as docx:
+        assert docx.testzip() is None
+        document = docx.read("word/document.xml").decode("utf-8")
+        styles = docx.read("word/styles.xml").decode("utf-8")
+    assert "Table 1" in document and "Figure 2" in document
+    assert '<w:pStyle w:val="CalloutTitle" />' in document
+    assert 'w:styleId="Callout"' in styles and "<w:pBdr>" in styles
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+def test_build_dates_are_fixed_not_the_time_of_rendering(rendered):
+    assert PdfReader(rendered["pdf"]).metadata["/CreationDate"] == "D:20240101000000Z"
+    with zipfile.ZipFile(rendered["docx"]) as docx:
+        core = docx.read("docProps/core.xml").decode("utf-8")
+        entry_dates = {item.date_time[:3] for item in docx.infolist()}
+    assert ">2024-01-01T00:00:00Z</dcterms:created>" in core
+    assert entry_dates == {(2024, 1, 1)}
+
+
+def test_two_renders_are_byte_identical(rendered, tmp_path):
+    again = rnd.render(make_sample(tmp_path / "source"), tmp_path / "out", engine="embedded")
+    for fmt in ("html", "pdf", "docx"):
+        assert again[fmt].read_bytes() == rendered[fmt].read_bytes(), fmt
+
+
+def test_unknown_reference_fails_loudly_and_leaves_no_output(tmp_path):
+    qmd = make_sample(tmp_path / "source", "\nSee @fig-missing and @tbl-nowhere.\n")
+    out_dir = tmp_path / "out"
+    with pytest.raises(rnd.RenderError, match=r"@fig-missing, @tbl-nowhere"):
+        rnd.render(qmd, out_dir, engine="embedded")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_a_failing_later_format_removes_the_earlier_ones(tmp_path):
+    qmd = make_sample(tmp_path / "source")
+    (qmd.parent / "figures" / "distribution.png").write_bytes(b"not a png")
+    out_dir = tmp_path / "out"
+    with pytest.raises(rnd.RenderError, match="typst"):
+        rnd.render(qmd, out_dir, formats=("html", "pdf"), engine="embedded")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_quarto_engine_without_quarto_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(rnd.RenderError, match="quarto.*not on PATH"):
+        rnd.render(make_sample(tmp_path / "source"), tmp_path / "out", engine="quarto")
+    assert rnd.resolve_engine("auto") == "embedded"
+    with pytest.raises(rnd.RenderError, match="unknown render engine"):
+        rnd.resolve_engine("latex")
+
+
+FAKE_QUARTO = """#!{python}
+import pathlib, sys
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("1.9.99")
+    sys.exit(0)
+assert args[0] == "render", args
+qmd, fmt = pathlib.Path(args[1]), args[args.index("--to") + 1]
+ext = {{"typst": "pdf"}}.get(fmt, fmt)
+qmd.with_suffix("." + ext).write_text("rendered by fake quarto " + fmt)
+"""
+
+
+def test_auto_uses_quarto_when_it_is_on_path(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(FAKE_QUARTO.format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    qmd = make_sample(tmp_path / "source")
+    outputs = rnd.render(qmd, tmp_path / "out", engine="auto")
+    assert outputs["pdf"].read_text() == "rendered by fake quarto typst"
+    assert not qmd.with_suffix(".pdf").exists()  # moved, not copied
+    assert outputs["docx"].name == "sample.docx"
+    assert rnd.engine_description("auto") == "Quarto 1.9.99"
+
+
+def test_engine_description_names_the_versions():
+    description = rnd.engine_description("embedded")
+    assert description == (
+        f"embedded: pandoc {pypandoc.get_pandoc_version()} + typst {typst.__version__}"
+    )
+
+
+def test_format_options_let_the_format_entry_override_project_and_top_level(tmp_path):
+    qmd = make_sample(tmp_path)
+    shutil.copy(rnd.REPORT_DIR / "_quarto.yml", tmp_path / "_quarto.yml")
+    typst_options = rnd.format_options(qmd, "pdf")
+    assert typst_options["papersize"] == "a4"
+    assert typst_options["fontsize"] == "10.5pt"  # from _quarto.yml
+    assert rnd.format_options(qmd, "html")["toc"] is True
+    assert "papersize" not in rnd.format_options(qmd, "docx")
+
+
+EXTRAS = """---
+title: Extras
+---
+
+::: {.callout-note title="Custom title"}
+Note body.
+:::
+
+::: {.content-visible when-format="html"}
+ONLY-IN-HTML
+:::
+
+::: {.content-hidden when-format="html"}
+NOT-IN-HTML
+:::
+
+{{< pagebreak >}}
+
+::: {#fig-panel}
+![](dot.png)
+
+A figure given as a Quarto div.
+:::
+
+::: {#tbl-div}
+| a | b |
+|---|---|
+| 1 | 2 |
+
+A table given as a Quarto div.
+:::
+
+See @fig-panel and @tbl-div.
+"""
+
+
+def test_quarto_extras_divs_callout_titles_and_pagebreak(tmp_path):
+    qmd = tmp_path / "extras.qmd"
+    qmd.write_text(EXTRAS, encoding="utf-8")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    fig.savefig(tmp_path / "dot.png", dpi=40)
+    plt.close(fig)
+    out = rnd.render(qmd, tmp_path / "out", formats=("html", "pdf"), engine="embedded")
+    html = out["html"].read_text(encoding="utf-8")
+    assert '<div class="callout-title">\nCustom title\n</div>' in html
+    assert "ONLY-IN-HTML" in html and "NOT-IN-HTML" not in html
+    assert '<a href="#fig-panel">Figure 1</a>' in html and "Figure 1: A figure given" in html
+    assert '<a href="#tbl-div">Table 1</a>' in html and "Table 1: A table given" in html
+    pages = [page.extract_text() for page in PdfReader(out["pdf"]).pages]
+    assert "NOT-IN-HTML" in pages[0] and "ONLY-IN-HTML" not in "".join(pages)
+    assert "Custom title" in pages[0]
+    assert "Figure 1: A figure given" in pages[1]  # after the page break
+
+
+def test_bibliography_citations_go_through_citeproc(tmp_path):
+    (tmp_path / "refs.bib").write_text(
+        "@article{smith2020, author = {Smith, Jane}, title = {Cells}, journal = {J Tests},"
+        " year = {2020}}\n",
+        encoding="utf-8",
+    )
+    qmd = tmp_path / "cited.qmd"
+    qmd.write_text("---\ntitle: Cited\nbibliography: refs.bib\n---\n\nAs shown [@smith2020].\n")
+    out = rnd.render(qmd, tmp_path / "out", formats=("html", "pdf"), engine="embedded")
+    pdf_text = "".join(page.extract_text() for page in PdfReader(out["pdf"]).pages)
+    assert "(Smith 2020)" in pdf_text and "J Tests" in pdf_text
+    assert "(Smith 2020)" in out["html"].read_text(encoding="utf-8")
+
+
+def test_citation_without_bibliography_is_an_error(tmp_path):
+    qmd = tmp_path / "uncited.qmd"
+    qmd.write_text("---\ntitle: Uncited\n---\n\nAs shown [@smith2020].\n")
+    with pytest.raises(rnd.RenderError, match="@smith2020 but the document has no bibliography"):
+        rnd.render(qmd, tmp_path / "out", engine="embedded")

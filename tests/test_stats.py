@@ -1,0 +1,381 @@
+"""Tests of caseseries.stats against independent references.
+
+Reference numbers come from R 4.2.2 (Debian bookworm r-base-core, r-cran-coin 1.4-2,
+r-cran-exactranktests 0.8-35) with options(digits = 15); the exact R call is in a comment next
+to each number. Brute-force references (all Walsh averages sorted) are written inline.
+R is not needed to run these tests.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseseries import stats
+from caseseries.stats import (
+    adjust_p,
+    ais_shift,
+    describe,
+    friedman,
+    hodges_lehmann,
+    kth_walsh_average,
+    paired_changes,
+    signed_rank_cdf,
+)
+
+CONFIG = {
+    "alpha": 0.05,
+    "ci_level": 0.95,
+    "wilcoxon_alternative": "two-sided",
+    "zero_method": "wilcox",
+    "multiplicity": "holm",
+    "friedman": True,
+    "paired_t_sensitivity": True,
+}
+VISITS = ["baseline", "day90", "day180"]
+IDS = ["P01", "P02", "P03", "P04", "P05", "P06", "P07"]
+
+# The 7-patient fixture. P05 has no day90 row at all.
+MOTOR = {  # baseline, day90, day180
+    "P01": (50, 54, 57), "P02": (32, 32, 35), "P03": (71, 74, 72), "P04": (18, 20, 26),
+    "P05": (44, None, 47), "P06": (60, 66, 70), "P07": (25, 26, 25),
+}
+SCIM = {
+    "P01": (30, 34, 33), "P02": (45, 52, 49), "P03": (22, 20, 21), "P04": (61, 72, 70),
+    "P05": (38, None, 41), "P06": (27, 36, 35), "P07": (50, 56, 55),
+}
+AIS = {  # baseline, day90, day180
+    "P01": ("A", "A", "A"), "P02": ("B", "B", "C"), "P03": ("C", "C", "D"),
+    "P04": ("C", "C", "C,D"), "P05": ("D", None, None), "P06": ("D", "D", "C"),
+    "P07": ("A", "B", "B"),
+}
+
+
+def fixture_outcomes() -> pd.DataFrame:
+    rows = []
+    for pid in IDS:
+        for i, (visit, day) in enumerate(zip(VISITS, (-5, 90, 180))):
+            if MOTOR[pid][i] is None:  # no assessment at this visit: no row
+                continue
+            rows.append(
+                {"patient_id": pid, "visit": visit, "day": day,
+                 "motor_total": float(MOTOR[pid][i]), "scim_total": float(SCIM[pid][i]),
+                 "ais": AIS[pid][i]}
+            )
+    return pd.DataFrame(rows)
+
+
+def outcomes_from_differences(differences, name="x") -> pd.DataFrame:
+    """baseline 0 and day90 = difference, one patient per difference."""
+    ids = [f"S{i:06d}" for i in range(len(differences))]
+    base = pd.DataFrame({"patient_id": ids, "visit": "baseline", "day": 0, name: 0.0})
+    follow = pd.DataFrame({"patient_id": ids, "visit": "day90", "day": 90,
+                           name: np.asarray(differences, dtype=float)})
+    return pd.concat([base, follow], ignore_index=True)
+
+
+def brute_force_walsh(d) -> np.ndarray:
+    d = np.asarray(d, dtype=float)
+    i, j = np.triu_indices(d.size)
+    return np.sort((d[i] + d[j]) / 2)
+
+
+# ----------------------------------------------------------------------------- describe
+
+
+def test_describe_matches_r_quantile_type7_and_counts_missing():
+    table = describe(fixture_outcomes(), ["motor_total"], VISITS).set_index(["outcome", "visit"])
+    base = table.loc[("motor_total", "baseline")]
+    # mb <- c(50,32,71,18,44,60,25); quantile(mb, c(.25,.5,.75), type=7); sd(mb); mean(mb)
+    assert base["n"] == 7 and base["n_missing"] == 0
+    assert base[["q1", "median", "q3"]].tolist() == pytest.approx([28.5, 44, 55])
+    assert base["sd"] == pytest.approx(19.1174315868055, rel=1e-12)
+    assert base["mean"] == pytest.approx(42.8571428571429, rel=1e-12)
+    assert (base["min"], base["max"]) == (18, 71)
+    day90 = table.loc[("motor_total", "day90")]
+    # m90 <- c(54,32,74,20,NA,66,26); quantile(na.omit(m90), c(.25,.5,.75), type=7); sd(m90, na.rm=TRUE)
+    assert day90["n"] == 6 and day90["n_missing"] == 1
+    assert day90[["q1", "median", "q3"]].tolist() == pytest.approx([27.5, 43, 63])
+    assert day90["sd"] == pytest.approx(22.4380628991601, rel=1e-12)
+
+
+def test_describe_visit_without_any_data_gives_n_zero():
+    table = describe(fixture_outcomes(), ["motor_total"], ["baseline", "day365"])
+    empty = table.set_index("visit").loc["day365"]
+    assert empty["n"] == 0 and empty["n_missing"] == 7 and np.isnan(empty["mean"])
+
+
+# ----------------------------------------------------------------------------- Hodges-Lehmann
+
+
+def test_signed_rank_cdf_small_n_by_hand():
+    # n = 3: rank sums 0,1,2,3,3,4,5,6 over the 8 sign patterns
+    assert signed_rank_cdf(3).tolist() == pytest.approx(np.cumsum([1, 1, 1, 2, 1, 1, 1]) / 8)
+
+
+def test_hodges_lehmann_exact_ci_untied_n7():
+    # d7 <- c(4, 7, -2, 11, 3, 9, 6); wilcox.test(d7, exact=TRUE, conf.int=TRUE)
+    # -> (pseudo)median 5.75, 95% CI 1 9
+    # q <- qsignrank(0.025, 7); 1 - 2*psignrank(q - 1, 7)  -> 0.953125
+    hl = hodges_lehmann([4, 7, -2, 11, 3, 9, 6], 0.95)
+    assert hl == pytest.approx((5.75, 1.0, 9.0, 0.953125))
+
+
+def test_hodges_lehmann_exact_ci_untied_n10_two_levels():
+    d10 = [1.5, -0.8, 3.2, 2.1, -1.7, 4.4, 0.6, 2.9, -0.3, 5.1]
+    # wilcox.test(d10, exact=TRUE, conf.int=TRUE) -> 1.75, CI -0.1 3.3
+    # 1 - 2*psignrank(qsignrank(0.025, 10) - 1, 10) -> 0.951171875
+    assert hodges_lehmann(d10, 0.95) == pytest.approx((1.75, -0.1, 3.3, 0.951171875))
+    # wilcox.test(d10, exact=TRUE, conf.int=TRUE, conf.level=0.9) -> 1.75, CI 0.2 3.2
+    # 1 - 2*psignrank(qsignrank(0.05, 10) - 1, 10) -> 0.916015625
+    assert hodges_lehmann(d10, 0.90) == pytest.approx((1.75, 0.2, 3.2, 0.916015625))
+
+
+def test_hodges_lehmann_degenerate():
+    assert all(np.isnan(hodges_lehmann([], 0.95)))
+    assert all(np.isnan(hodges_lehmann([3.0], 0.95)))
+    # every Walsh average of all-zero differences is 0
+    assert hodges_lehmann([0, 0, 0, 0, 0, 0], 0.95)[:3] == (0, 0, 0)
+
+
+def test_normal_ci_cutoff_close_to_r_exact_for_n_50_and_more():
+    # R uses the normal approximation from n = 50 on; the exact quantile for comparison:
+    # qsignrank(0.025, 50) -> 435;  qsignrank(0.025, 60) -> 649;  qsignrank(0.025, 200) -> 8445
+    # 1 - 2*psignrank(q - 1, n) -> 0.950553593199398, 0.950718494015639, 0.950030368700025
+    for n, k_exact, level_exact in [(50, 435, 0.950553593199398), (60, 649, 0.950718494015639),
+                                    (200, 8445, 0.950030368700025)]:
+        k, level = stats._walsh_rank_for_ci(n, 0.95)
+        assert k_exact - 1 <= k <= k_exact  # never narrower than exact, at most one rank wider
+        assert level == pytest.approx(level_exact, abs=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["normal", "integers", "decimals"])
+def test_fast_walsh_selection_equals_brute_force_n2000(kind):
+    rng = np.random.default_rng(42)
+    d = {"normal": rng.normal(3, 10, 2000),
+         "integers": rng.integers(-6, 9, 2000).astype(float),  # heavy ties, like scores
+         "decimals": np.round(rng.normal(0, 1, 2000), 1) * 0.1}[kind]  # inexact sums in float
+    walsh = brute_force_walsh(d)
+    hl = hodges_lehmann(d, 0.95)
+    assert hl.estimate == np.median(walsh)
+    k, _ = stats._walsh_rank_for_ci(d.size, 0.95)
+    assert (hl.ci_low, hl.ci_high) == (walsh[k - 1], walsh[walsh.size - k])
+    for rank in (1, 17, 123_456, walsh.size):
+        assert kth_walsh_average(d, rank) == walsh[rank - 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 5).map(float),
+                          st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)),
+                min_size=1, max_size=120),
+       st.data())
+def test_walsh_selection_property(values, data):
+    walsh = brute_force_walsh(values)
+    rank = data.draw(st.integers(1, walsh.size))
+    assert kth_walsh_average(values, rank) == walsh[rank - 1]
+
+
+def test_walsh_selection_forced_through_sampling_path():
+    # small n normally sorts the candidates at once; force the pivot path with a tiny sample
+    rng = np.random.default_rng(7)
+    d = np.concatenate([rng.integers(-3, 4, 150).astype(float), rng.normal(size=150)])
+    walsh = brute_force_walsh(d)
+    for rank in (1, 2, 1000, walsh.size // 2, walsh.size - 1, walsh.size):
+        assert kth_walsh_average(d, rank, sample_size=8) == walsh[rank - 1]
+
+
+# ----------------------------------------------------------------------------- paired changes
+
+
+def test_wilcoxon_exact_p_without_ties_n7():
+    result = paired_changes(outcomes_from_differences([4, 7, -2, 11, 3, 9, 6]), ["x"],
+                            "baseline", ["day90"], CONFIG).iloc[0]
+    # wilcox.test(c(4, 7, -2, 11, 3, 9, 6), exact=TRUE) -> V = 27, p-value = 0.03125
+    assert result["p_value"] == pytest.approx(0.03125, rel=1e-12)
+    # scipy's two-sided statistic is min(V+, V-) = 28 - 27 = 1
+    assert result["wilcoxon_statistic"] == 1
+    assert (result["hl_estimate"], result["hl_ci_low"], result["hl_ci_high"]) == (5.75, 1, 9)
+
+
+@pytest.mark.parametrize(
+    "differences, p_r",
+    [
+        # d <- c(2, 2, 0, -1, 3, 3, 0, 5, 2)
+        # pvalue(wilcoxsign_test(d ~ rep(0, 9), zero.method="Wilcoxon", distribution="exact"))
+        # -> 0.03125;  exactRankTests::wilcox.exact(d, exact=TRUE)$p.value -> 0.03125
+        ([2, 2, 0, -1, 3, 3, 0, 5, 2], 0.03125),
+        # d <- c(1, -1, 2, 0, 1, 3, -2); same two calls -> 0.53125 and 0.53125
+        ([1, -1, 2, 0, 1, 3, -2], 0.53125),
+    ],
+)
+def test_wilcoxon_exact_conditional_p_with_ties_and_zeros(differences, p_r):
+    result = paired_changes(outcomes_from_differences(differences), ["x"],
+                            "baseline", ["day90"], CONFIG).iloc[0]
+    assert result["p_value"] == pytest.approx(p_r, rel=1e-12)
+
+
+def test_rank_biserial_by_hand_and_sign():
+    # d = 1, -2, 3, 4: ranks 1..4, R+ = 8, R- = 2, r = (8 - 2) / 10 = 0.6
+    up = paired_changes(outcomes_from_differences([1, -2, 3, 4]), ["x"], "baseline", ["day90"], CONFIG)
+    assert up["rank_biserial"].iloc[0] == pytest.approx(0.6)
+    # the zero is dropped (zero_method wilcox): 1, -2, 3 -> R+ = 4, R- = 2, r = 2/6
+    zero = paired_changes(outcomes_from_differences([0, 1, -2, 3]), ["x"], "baseline", ["day90"], CONFIG)
+    assert zero["rank_biserial"].iloc[0] == pytest.approx(1 / 3)
+    # a decrease is negative, whatever the alternative
+    for alternative in ("two-sided", "less", "greater"):
+        down = paired_changes(outcomes_from_differences([-1, 2, -3, -4]), ["x"], "baseline",
+                              ["day90"], CONFIG | {"wilcoxon_alternative": alternative})
+        assert down["rank_biserial"].iloc[0] == pytest.approx(-0.6)
+
+
+def test_fixture_missing_visit_holm_and_paired_t():
+    table = paired_changes(fixture_outcomes(), ["motor_total", "scim_total"], "baseline",
+                           ["day90", "day180"], CONFIG).set_index(["outcome", "visit"])
+    m90, m180 = table.loc[("motor_total", "day90")], table.loc[("motor_total", "day180")]
+    # P05 has no day90 row: excluded from that pair and named
+    assert (m90["n_pairs"], m90["missing_ids"]) == (6, "P05")
+    assert (m180["n_pairs"], m180["missing_ids"]) == (7, "")
+    # ex <- function(d) pvalue(wilcoxsign_test(d ~ rep(0, length(d)),
+    #                          zero.method="Wilcoxon", distribution="exact"))
+    # mb <- c(50,32,71,18,44,60,25); m90 <- c(54,32,74,20,NA,66,26); m180 <- c(57,35,72,26,47,70,25)
+    # pm <- c(ex(na.omit(m90-mb)), ex(m180-mb)) -> 0.0625 0.03125
+    # p.adjust(pm, "holm") -> 0.0625 0.0625
+    assert [m90["p_value"], m180["p_value"]] == pytest.approx([0.0625, 0.03125], rel=1e-12)
+    assert [m90["p_adjusted"], m180["p_adjusted"]] == pytest.approx([0.0625, 0.0625], rel=1e-12)
+    # t.test(m180, mb, paired=TRUE) -> 4.57142857142857, CI 1.07584021265004 8.0670169302071,
+    # p 0.0186000590248401
+    assert m180[["t_mean_change", "t_ci_low", "t_ci_high", "t_p_value"]].tolist() == pytest.approx(
+        [4.57142857142857, 1.07584021265004, 8.0670169302071, 0.0186000590248401], rel=1e-10)
+    s90 = table.loc[("scim_total", "day90")]
+    # sb <- c(30,45,22,61,38,27,50); s90 <- c(34,52,20,72,NA,36,56)
+    # t.test(s90, sb, paired=TRUE) -> 5.83333333333333, CI 1.07409160406188 10.5925750626048,
+    # p 0.0253582584673366
+    assert s90[["t_mean_change", "t_ci_low", "t_ci_high", "t_p_value"]].tolist() == pytest.approx(
+        [5.83333333333333, 1.07409160406188, 10.5925750626048, 0.0253582584673366], rel=1e-10)
+    # wilcox.test(na.omit(s90-sb), exact=TRUE, conf.int=TRUE) -> 6.5, CI -2 11, V = 20
+    # 1 - 2*psignrank(qsignrank(0.025, 6) - 1, 6) -> 0.96875
+    assert s90[["hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_level_achieved"]].tolist() == \
+        pytest.approx([6.5, -2, 11, 0.96875])
+    assert s90["wilcoxon_statistic"] == 21 - 20  # scipy: min(V+, V-), n(n+1)/2 = 21
+    # mean / median change by hand: 4, 7, -2, 11, 9, 6
+    assert (s90["mean_change"], s90["median_change"]) == (pytest.approx(35 / 6), 6.5)
+
+
+def test_nan_value_counts_as_missing_like_a_missing_row():
+    frame = fixture_outcomes()
+    frame.loc[(frame.patient_id == "P03") & (frame.visit == "day180"), "motor_total"] = np.nan
+    table = paired_changes(frame, ["motor_total"], "baseline", ["day90", "day180"], CONFIG)
+    assert table["missing_ids"].tolist() == ["P05", "P03"]
+    assert table["n_pairs"].tolist() == [6, 6]
+
+
+def test_multiplicity_options_match_r_p_adjust():
+    # p.adjust(c(0.01, 0.04, 0.03), "holm") -> 0.03 0.06 0.06
+    assert adjust_p([0.01, 0.04, 0.03], "holm") == pytest.approx([0.03, 0.06, 0.06])
+    # p.adjust(c(0.0625, 0.03125), "bonferroni") -> 0.125 0.0625
+    assert adjust_p([0.0625, 0.03125], "bonferroni") == pytest.approx([0.125, 0.0625])
+    assert adjust_p([0.0625, 0.03125], "none") == pytest.approx([0.0625, 0.03125])
+    # a NaN p (degenerate comparison) is neither adjusted nor counted
+    assert np.isnan(adjust_p([np.nan, 0.03], "holm")[0])
+    assert adjust_p([np.nan, 0.03], "holm")[1] == pytest.approx(0.03)
+    table = paired_changes(fixture_outcomes(), ["motor_total"], "baseline", ["day90", "day180"],
+                           CONFIG | {"multiplicity": "bonferroni", "paired_t_sensitivity": False})
+    assert table["p_adjusted"].tolist() == pytest.approx([0.125, 0.0625])
+    assert "t_p_value" not in table.columns
+
+
+@pytest.mark.parametrize("differences", [[], [5.0], [0.0, 0.0, 0.0, 0.0]])
+def test_degenerate_comparisons_give_nan_without_warnings(differences):
+    frame = outcomes_from_differences(differences) if differences else \
+        outcomes_from_differences([1.0, 2.0]).assign(x=lambda f: np.where(f.visit == "day90", np.nan, 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = paired_changes(frame, ["x"], "baseline", ["day90"], CONFIG).iloc[0]
+    assert np.isnan(row["wilcoxon_statistic"]) and np.isnan(row["rank_biserial"])
+    assert np.isnan(row["t_p_value"])
+    if len(differences) >= 2:  # all zero: p = 1 (data on the null), HL = CI = 0
+        assert row["p_value"] == 1.0 and (row["hl_estimate"], row["hl_ci_low"], row["hl_ci_high"]) == (0, 0, 0)
+    else:
+        assert np.isnan(row["p_value"]) and np.isnan(row["hl_ci_low"])
+        assert row["n_pairs"] == len(differences)
+
+
+def test_paired_changes_on_a_large_trial_is_fast():
+    """10^5 patients x 3 visits x 9 outcomes (the time is printed for the report)."""
+    rng = np.random.default_rng(1)
+    n = 100_000
+    names = ["motor_total", "uems", "lems", "lt_total", "pp_total", "scim_total",
+             "scim_self_care", "scim_respiration_sphincter", "scim_mobility"]
+    ids = np.array([f"P{i:06d}" for i in range(n)])
+    frames = []
+    for shift, visit in enumerate(VISITS):
+        values = {name: rng.integers(0, 50, n) + shift * rng.integers(0, 3, n) for name in names[:5]}
+        values |= {name: rng.normal(30 + shift, 8, n).round(1) for name in names[5:]}
+        frames.append(pd.DataFrame({"patient_id": ids, "visit": visit, "day": 90 * shift} | values))
+    outcomes = pd.concat(frames, ignore_index=True)
+    start = time.perf_counter()
+    table = paired_changes(outcomes, names, "baseline", ["day90", "day180"], CONFIG)
+    elapsed = time.perf_counter() - start
+    print(f"paired_changes on {n} patients x 3 visits x 9 outcomes: {elapsed:.1f} s")
+    assert len(table) == 18 and (table["n_pairs"] == n).all()
+    assert table["hl_ci_low"].le(table["hl_estimate"]).all()
+    assert table["hl_estimate"].le(table["hl_ci_high"]).all()
+    assert elapsed < 120
+
+
+# ----------------------------------------------------------------------------- Friedman
+
+
+def test_friedman_matches_r_complete_cases():
+    table = friedman(fixture_outcomes(), ["motor_total", "scim_total"], VISITS).set_index("outcome")
+    # m <- cbind(mb, m90, m180)[-5, ]; friedman.test(m) -> 7.18181818181818, df 2, p 0.0275732524327691
+    # Kendall's W = statistic / (n (k - 1)) = 7.18181818181818 / 12
+    motor = table.loc["motor_total"]
+    assert (motor["n_complete"], motor["excluded_ids"], motor["df"]) == (6, "P05", 2)
+    assert motor["statistic"] == pytest.approx(7.18181818181818, rel=1e-12)
+    assert motor["p_value"] == pytest.approx(0.0275732524327691, rel=1e-12)
+    assert motor["kendall_w"] == pytest.approx(0.598484848484849, rel=1e-12)
+    # m <- cbind(sb, s90, s180)[-5, ]; friedman.test(m) -> 5.33333333333333, p 0.0694834512228015
+    scim = table.loc["scim_total"]
+    assert scim["statistic"] == pytest.approx(5.33333333333333, rel=1e-12)
+    assert scim["p_value"] == pytest.approx(0.0694834512228015, rel=1e-12)
+    assert scim["kendall_w"] == pytest.approx(0.444444444444444, rel=1e-12)
+
+
+def test_friedman_too_few_complete_cases_is_nan():
+    frame = fixture_outcomes()
+    frame = frame[frame.patient_id.isin(["P01", "P05"])]  # P05 lacks day90: one complete case
+    row = friedman(frame, ["motor_total"], VISITS).iloc[0]
+    assert row["n_complete"] == 1 and row["excluded_ids"] == "P05" and np.isnan(row["p_value"])
+
+
+# ----------------------------------------------------------------------------- AIS
+
+
+def test_ais_shift_hand_made_example():
+    table, summary = ais_shift(fixture_outcomes(), "baseline", "day180")
+    expected = pd.DataFrame(0, index=list("ABCDE"), columns=list("ABCDE"))
+    expected.loc["A", "A"] = expected.loc["A", "B"] = 1  # P01 A->A, P07 A->B
+    expected.loc["B", "C"] = 1  # P02
+    expected.loc["C", "D"] = 1  # P03
+    expected.loc["D", "C"] = 1  # P06
+    assert table.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert list(table.index) == list("ABCDE") and list(table.columns) == list("ABCDE")
+    assert summary["n_pairs"] == 5
+    assert (summary["improved"], summary["unchanged"], summary["worsened"]) == (3, 1, 1)
+    assert summary["improved_transitions"] == ["P02: B->C", "P03: C->D", "P07: A->B"]
+    assert summary["worsened_transitions"] == ["P06: D->C"]
+    # "C,D" is undetermined: not counted as improved
+    assert summary["n_undetermined"] == 1 and summary["undetermined_transitions"] == ["P04: C->C,D"]
+    assert summary["missing_ids"] == ["P05"]
+
+
+def test_ais_shift_patient_without_visit_row_is_missing():
+    _, summary = ais_shift(fixture_outcomes(), "baseline", "day90")
+    assert summary["missing_ids"] == ["P05"]  # no day90 row at all
+    assert summary["improved_transitions"] == ["P07: A->B"]
+    assert summary["n_pairs"] == 6 and summary["unchanged"] == 5
