@@ -207,7 +207,7 @@ def manuscript(input, output, params) -> None:
     from caseseries.render import engine_description
 
     config = dict(params.config)
-    repository = Path(params.repository)
+    repository = Path(__file__).resolve().parents[2]  # the checkout whose code is running
     dataset = json.loads(Path(input.dataset).read_text(encoding="utf-8"))
     checksums = pd.DataFrame(provenance.file_checksums(input.raw))
     versions = provenance.software_versions()

@@ -25,8 +25,10 @@ def validated(table):
 
 
 def library(*modules):
-    """The library modules a rule runs: listed as inputs so that a code change reruns the rule."""
-    return [LIBRARY / f"{module}.py" for module in ("steps", "tables", "contract", *modules)]
+    """Library modules a step runs, listed as inputs so that editing them reruns the step."""
+    return [
+        LIBRARY / f"{module}.py" for module in ("steps", "tables", "contract", *modules)
+    ]
 
 
 def figure_files(name):

@@ -37,7 +37,6 @@ rule manuscript:
         ENV
     params:
         config=config,
-        repository=workflow.basedir,
     script:
         "../scripts/manuscript.py"
 
@@ -51,13 +50,16 @@ rule render:
         citation_style=rules.manuscript.output.citation_style,
         figures=rules.manuscript.output.figures,
         code=library("render"),
-        assets=[*Path("report/filters").glob("*.lua"), *Path("report/templates").glob("*")],
+        assets=[
+            *Path("report/filters").glob("*.lua"),
+            *Path("report/templates").glob("*"),
+        ],
     output:
         REPORT / "manuscript.{format}",
-    wildcard_constraints:
-        format="html|pdf|docx",
     log:
         LOGS / "render_{format}.log",
+    wildcard_constraints:
+        format="html|pdf|docx",
     conda:
         ENV
     params:

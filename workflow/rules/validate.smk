@@ -10,10 +10,10 @@ rule validate_table:
         code=library("validate"),
     output:
         INTERIM / "validated" / "{table}.csv",
-    wildcard_constraints:
-        table="|".join(RAW_FILES),
     log:
         LOGS / "validate_{table}.log",
+    wildcard_constraints:
+        table="|".join(RAW_FILES),
     conda:
         ENV
     params:
