@@ -163,6 +163,19 @@ def safety_checks_table(checks: pd.DataFrame) -> str:
     return fmt.markdown_table(rows, "lrrrlr")
 
 
+def claims_table(claims: pd.DataFrame) -> str:
+    rows = pd.DataFrame(
+        {
+            "Claim": claims["claim"],
+            "Source": claims["source"],
+            "Published": claims["published"],
+            "This run": claims["this_run"].str.replace("->", "\u2192"),
+            "Agrees": claims["agrees"],
+        }
+    )
+    return fmt.markdown_table(rows, "lllll")
+
+
 def listing_table(listing: pd.DataFrame, visit_labels: dict) -> str:
     rows = pd.DataFrame(
         {
@@ -328,6 +341,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
         "quality": _data_quality(read["assignment"], read["outcomes"], read["isncsci_scored"], visit_labels),
+        "claims": {"n": len(read["claims"]), "agree": int((read["claims"]["agrees"] == "yes").sum()),
+                   "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].tolist()},
         "show_listings": n_patients <= listing_max,
         "listing_max": listing_max,
         "tables": {
@@ -342,6 +357,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
             "adverse_events": adverse_event_table(read["ae_summary"], n_patients),
             "safety_checks": safety_checks_table(read["safety_checks"]),
             "listing": listing_table(read["listing"], visit_labels),
+            "claims": claims_table(read["claims"]),
             "adverse_event_listing": adverse_event_listing_table(read["ae_listing"]),
         },
     }

@@ -247,3 +247,12 @@ def render(input, output, params) -> None:
     fmt_name = target.suffix.lstrip(".")
     produced = renderer.render(Path(input.qmd), target.parent, formats=(fmt_name,), engine=params.engine)
     log.info("rendered %s", produced[fmt_name])
+
+
+def published_claims(input, output, params) -> None:
+    from caseseries.claims import concordance
+
+    results = {role: getattr(input, role) for role in input.keys() if role not in ("claims", "code")}
+    table = concordance(Path(input.claims), results)
+    tables.write(table, output[0])
+    log.info("%d of %d published claims agree", (table["agrees"] == "yes").sum(), len(table))

@@ -1,6 +1,26 @@
 REPORT_FIGURES = ["trajectories", "distributions", "ais_shift"]
 
 
+rule published_claims:
+    """Check the facts the paper reports against this run's results."""
+    input:
+        claims="report/published_claims.yaml",
+        characteristics=rules.patient_tables.output.characteristics,
+        ais_summary=rules.statistics.output.ais_summary,
+        changes=rules.statistics.output.changes,
+        ae_summary=rules.safety.output.summary,
+        safety_checks=rules.safety.output.checks,
+        code=library("claims"),
+    output:
+        TABLES / "published_claims.csv",
+    log:
+        LOGS / "published_claims.log",
+    conda:
+        ENV
+    script:
+        "../scripts/published_claims.py"
+
+
 rule manuscript:
     """Fill the Jinja2 template with every number from results/ into a Quarto source folder."""
     input:
@@ -21,6 +41,7 @@ rule manuscript:
         assignment=rules.outcomes_by_visit.output.assignment,
         outcomes=rules.outcomes_by_visit.output.outcomes,
         isncsci_scored=rules.score_isncsci.output[0],
+        claims=rules.published_claims.output[0],
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
         dataset=INTERIM / "validated" / "dataset.json",

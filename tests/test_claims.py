@@ -1,0 +1,66 @@
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from caseseries.claims import concordance
+
+CLAIMS = {
+    "source": "Paper",
+    "alpha": 0.05,
+    "claims": [
+        {"id": "n", "claim": "Patients", "where": "Abstract", "published": 7, "metric": "n_patients", "expect": {"equals": 7}},
+        {"id": "years", "claim": "Years", "where": "Abstract", "published": "1.3 to 27", "metric": "years_since_injury_range",
+         "expect": {"equals": [1.3, 27.0]}},
+        {"id": "ais", "claim": "AIS", "where": "Abstract", "published": "C to D", "metric": "ais_improvements",
+         "expect": {"equals": ["C->D"]}},
+        {"id": "sae", "claim": "SAE", "where": "Abstract", "published": "none", "metric": "serious_adverse_events",
+         "expect": {"equals": 0}},
+        {"id": "mri", "claim": "Tumour", "where": "Abstract", "published": "none", "metric": "positive_cns_tumour_mri",
+         "expect": {"equals": 0}},
+        {"id": "scim90", "claim": "SCIM d90", "where": "Abstract", "published": "significant", "metric": "improved:scim_total:day90",
+         "expect": {"significant_increase": True}},
+        {"id": "scim180", "claim": "SCIM d180", "where": "Abstract", "published": "significant", "metric": "improved:scim_total:day180",
+         "expect": {"significant_increase": True}},
+    ],
+}
+
+
+@pytest.fixture
+def results(tmp_path):
+    paths = {name: tmp_path / f"{name}.csv" for name in ("characteristics", "ae_summary", "safety_checks", "changes")}
+    pd.DataFrame({"patient_id": [f"P0{i}" for i in range(1, 8)],
+                  "years_since_injury": [1.3, 5, 8, 12, 20, 27.0, 3]}).to_csv(paths["characteristics"], index=False)
+    pd.DataFrame({"category": ["overall"], "term": ["Serious adverse event"], "patients": [1], "events": [1]}).to_csv(
+        paths["ae_summary"], index=False)
+    pd.DataFrame({"check": ["cns_tumour_mri"], "positive_findings": [0]}).to_csv(paths["safety_checks"], index=False)
+    pd.DataFrame({"outcome": ["scim_total", "scim_total"], "visit": ["day90", "day180"], "p_value": [0.25, 0.016],
+                  "median_change": [1.0, 4.0], "hl_estimate": [1.0, 3.5]}).to_csv(paths["changes"], index=False)
+    paths["ais_summary"] = tmp_path / "ais.json"
+    paths["ais_summary"].write_text(json.dumps({"improved_transitions": ["P02: C->D"]}))
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(yaml.safe_dump(CLAIMS))
+    return claims, paths
+
+
+def test_each_claim_is_compared_with_this_run(results):
+    claims, paths = results
+    table = concordance(claims, paths).set_index("id")
+    assert table.loc["n", "agrees"] == "yes"
+    assert table.loc["years", ["this_run", "agrees"]].tolist() == ["1.3 to 27", "yes"]
+    assert table.loc["ais", "agrees"] == "yes"
+    assert table.loc["sae", ["this_run", "agrees"]].tolist() == ["1", "no"]  # one SAE where the paper had none
+    assert table.loc["mri", "agrees"] == "yes"
+    assert table.loc["scim90", "agrees"] == "no"  # p = 0.25
+    assert table.loc["scim180", "agrees"] == "yes"  # p = 0.016, HL 3.5 > 0
+    assert table.loc["scim180", "source"] == "Paper, Abstract"
+
+
+def test_an_unknown_metric_is_an_error_naming_the_claim(results):
+    claims, paths = results
+    spec = yaml.safe_load(claims.read_text())
+    spec["claims"][0]["metric"] = "no_such_metric"
+    claims.write_text(yaml.safe_dump(spec))
+    with pytest.raises(KeyError, match="claim n names unknown metric"):
+        concordance(claims, paths)
