@@ -24,3 +24,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         report_outputs(),
+
+
+onerror:
+    remove_report()

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -351,6 +352,120 @@ def test_friedman_too_few_complete_cases_is_nan():
     frame = frame[frame.patient_id.isin(["P01", "P05"])]  # P05 lacks day90: one complete case
     row = friedman(frame, ["motor_total"], VISITS).iloc[0]
     assert row["n_complete"] == 1 and row["excluded_ids"] == "P05" and np.isnan(row["p_value"])
+
+
+def long_outcomes(values: np.ndarray, visits, name="x", drop_rows=()) -> pd.DataFrame:
+    """patients x visits matrix (NaN allowed) -> long outcomes; `drop_rows`: (patient, visit) with no row."""
+    n, _ = values.shape
+    ids = [f"S{i:05d}" for i in range(n)]
+    frame = pd.DataFrame(values, index=pd.Index(ids, name="patient_id"), columns=visits)
+    long = frame.rename_axis(columns="visit").stack(future_stack=True).rename(name).reset_index()
+    drop = long.set_index(["patient_id", "visit"]).index.isin(
+        [(ids[i], visits[j]) for i, j in drop_rows])
+    return long[~drop].assign(day=0).reset_index(drop=True)
+
+
+def pingouin_friedman(outcomes: pd.DataFrame, name: str) -> tuple[float, float, float]:
+    """The previous implementation: pingouin.friedman on the complete cases."""
+    import pingouin
+
+    wide = outcomes.pivot(index="patient_id", columns="visit", values=name).dropna()
+    long = wide.rename_axis(index="subject").stack().rename("value").reset_index()
+    result = pingouin.friedman(long, dv="value", within="visit", subject="subject")
+    return float(result["Q"].iloc[0]), float(result["p_unc"].iloc[0]), float(result["W"].iloc[0])
+
+
+def r_friedman_by_loop(matrix: np.ndarray) -> float:
+    """R's friedman.test statistic written out row by row (stats:::friedman.test.default):
+    12 sum_j (R_j - n (k + 1) / 2)^2 / (n k (k + 1) - sum(t^3 - t) / (k - 1))."""
+    n, k = matrix.shape
+    ranks = np.array([scipy.stats.rankdata(row) for row in matrix])
+    ties = sum(int(((t := np.unique(row, return_counts=True)[1]) ** 3 - t).sum()) for row in matrix)
+    return 12 * ((ranks.sum(axis=0) - n * (k + 1) / 2) ** 2).sum() / (n * k * (k + 1) - ties / (k - 1))
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_friedman_equals_pingouin_on_random_tied_data(k, seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 400))
+    visits = [f"v{j}" for j in range(k)]
+    values = {
+        "integers": rng.integers(0, 6, (n, k)).astype(float),          # scores: many ties
+        "decimals": rng.normal(30, 8, (n, k)).round(0) / 2,              # some ties, halves
+        "continuous": rng.normal(0, 1, (n, k)) + np.arange(k) * 0.1,     # almost no ties
+    }
+    for name, matrix in values.items():
+        matrix[rng.random((n, k)) < 0.03] = np.nan  # a missing value: patient excluded
+        missing_rows = [(int(i), int(j)) for i, j in zip(rng.integers(0, n, 5), rng.integers(0, k, 5))]
+        frame = long_outcomes(matrix, visits, name, drop_rows=missing_rows)
+        row = friedman(frame, [name], visits).iloc[0]
+        statistic, p_value, kendall_w = pingouin_friedman(frame, name)
+        assert row["df"] == k - 1
+        assert row["statistic"] == pytest.approx(statistic, rel=1e-12)
+        assert row["p_value"] == pytest.approx(p_value, rel=1e-9)
+        assert row["kendall_w"] == pytest.approx(kendall_w, rel=1e-12)
+        complete = frame.pivot(index="patient_id", columns="visit", values=name).reindex(columns=visits)
+        complete = complete.dropna()
+        assert row["n_complete"] == len(complete)
+        assert row["statistic"] == pytest.approx(r_friedman_by_loop(complete.to_numpy()), rel=1e-12)
+
+
+def test_friedman_with_many_ties_and_fully_tied_rows():
+    rng = np.random.default_rng(11)
+    visits = [f"v{j}" for j in range(5)]
+    matrix = rng.integers(0, 2, (300, 5)).astype(float)       # two values only: huge tie groups
+    matrix[:100] = rng.integers(0, 3, (100, 1))                 # a third of the rows all equal
+    frame = long_outcomes(matrix, visits)
+    row = friedman(frame, ["x"], visits).iloc[0]
+    statistic, p_value, kendall_w = pingouin_friedman(frame, "x")
+    assert (row["statistic"], row["p_value"], row["kendall_w"]) == pytest.approx(
+        (statistic, p_value, kendall_w), rel=1e-12)
+    assert row["statistic"] == pytest.approx(r_friedman_by_loop(matrix), rel=1e-12)
+    # one row differing, all others tied: still defined
+    matrix = np.zeros((10, 3))
+    matrix[0] = [1, 2, 3]
+    row = friedman(long_outcomes(matrix, visits[:3]), ["x"], visits[:3]).iloc[0]
+    assert row["statistic"] == pytest.approx(pingouin_friedman(long_outcomes(matrix, visits[:3]), "x")[0])
+    # every row tied: no test (the tie-corrected denominator is 0), NaN without warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = friedman(long_outcomes(np.ones((10, 3)), visits[:3]), ["x"], visits[:3]).iloc[0]
+    assert row["n_complete"] == 10 and np.isnan(row["statistic"]) and np.isnan(row["kendall_w"])
+
+
+def test_friedman_two_visits_is_the_sign_test_chi_square():
+    # k = 2: Q = (P - M)^2 / (P + M), P / M rows going up / down, tied rows drop out
+    up, down, tied = 37, 21, 12
+    matrix = np.array([[0, 1]] * up + [[1, 0]] * down + [[2, 2]] * tied, dtype=float)
+    row = friedman(long_outcomes(matrix, ["baseline", "day90"]), ["x"], ["baseline", "day90"]).iloc[0]
+    assert row["statistic"] == pytest.approx((up - down) ** 2 / (up + down), rel=1e-12)
+    assert row["kendall_w"] == pytest.approx((up - down) ** 2 / (up + down) / (up + down + tied))
+
+
+def test_friedman_on_a_large_trial_is_fast():
+    """10^5 patients x 3 visits x 9 outcomes (pingouin took ~30 s; the time is printed)."""
+    rng = np.random.default_rng(3)
+    n = 100_000
+    names = [f"outcome_{i}" for i in range(9)]
+    ids = np.array([f"P{i:06d}" for i in range(n)])
+    frames = [
+        pd.DataFrame({"patient_id": ids, "visit": visit, "day": 90 * shift}
+                     | {name: rng.integers(0, 50, n) + shift * rng.integers(0, 3, n) for name in names})
+        for shift, visit in enumerate(VISITS)
+    ]
+    outcomes = pd.concat(frames, ignore_index=True)
+    outcomes.loc[rng.random(len(outcomes)) < 0.01, "outcome_0"] = np.nan
+    start = time.perf_counter()
+    table = friedman(outcomes, names, VISITS)
+    elapsed = time.perf_counter() - start
+    print(f"friedman on {n} patients x 3 visits x 9 outcomes: {elapsed:.2f} s")
+    assert table["n_complete"].iloc[1:].eq(n).all() and table["n_complete"].iloc[0] < n
+    assert len(table["excluded_ids"].iloc[0].split(",")) == n - table["n_complete"].iloc[0]
+    # the first outcome against pingouin on the same data
+    q, _, w = pingouin_friedman(outcomes, "outcome_0")
+    assert (table["statistic"].iloc[0], table["kendall_w"].iloc[0]) == pytest.approx((q, w), rel=1e-12)
+    assert elapsed < 20
 
 
 # ----------------------------------------------------------------------------- AIS

@@ -1,39 +1,19 @@
 """End to end: the whole workflow on the committed example data, in a temporary copy."""
 
 import hashlib
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from workflow_helpers import copy_project, digest, products, snakemake
 
 from caseseries.contract import SCIM_ITEMS
-
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-
-
-def digest(folder: Path) -> dict:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
-def copy_project(target: Path) -> Path:
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy(REPO / name, target / name)
-    for name in ("workflow", "report", "data", "envs"):
-        shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
-
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("project"))
     raw_before = digest(root / "data" / "raw")
-    result = subprocess.run([*SNAKEMAKE, "--cores", "2"], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-4000:]
+    snakemake(root, "--cores", "2", check=True)
     assert digest(root / "data" / "raw") == raw_before, "the workflow modified data/raw"
     return root
 
@@ -45,8 +25,7 @@ def test_every_report_format_is_built(project):
 
 
 def test_a_second_run_has_nothing_to_do(project):
-    result = subprocess.run([*SNAKEMAKE, "--cores", "1", "--dry-run"], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0
+    result = snakemake(project, "--cores", "1", "--dry-run", check=True)
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
@@ -84,3 +63,44 @@ def test_the_html_is_self_contained(project):
     html = (project / "results" / "report" / "manuscript.html").read_text(encoding="utf-8")
     assert 'src="http' not in html and "href=\"http" not in html.split("<body")[0]
     assert "data:image/png;base64" in html
+
+
+def test_two_clean_builds_are_byte_identical(project, tmp_path):
+    # A second build in another folder: tables, figures, HTML, PDF and DOCX must not differ by a byte.
+    again = copy_project(tmp_path / "again")
+    snakemake(again, "--cores", "2", check=True)
+    first, second = products(project), products(again)
+    assert first.keys() == second.keys()
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == []
+    assert {"report/manuscript.pdf", "report/manuscript.html", "tables/paired_changes.csv"} <= first.keys()
+
+
+def planned_jobs(project) -> dict:
+    """Rule -> number of jobs a dry run plans, from Snakemake's job-stats table."""
+    out = snakemake(project, "--dry-run", check=True).stdout
+    table = out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+    return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
+
+
+def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_path):
+    copy = copy_project(tmp_path / "incremental")
+    snakemake(copy, "--cores", "2", check=True)
+    scim = copy / "data" / "raw" / "scim.csv"
+    lines = scim.read_text().splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[2] = "2" if fields[2] != "2" else "3"  # item_01 (feeding) of the first assessment
+    lines[1] = ",".join(fields)
+    scim.write_text("".join(lines))
+    assert planned_jobs(copy) == {
+        "validate_table": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
+        "figures": 1, "published_claims": 1, "manuscript": 1, "render": 3, "all": 1,
+    }  # not: score_isncsci, safety, the other validations
+
+
+def test_changing_the_report_template_reruns_only_the_report(project, tmp_path):
+    copy = copy_project(tmp_path / "template")
+    snakemake(copy, "--cores", "2", check=True)
+    template = copy / "report" / "manuscript.qmd.j2"
+    template.write_text(template.read_text() + "\n")
+    assert planned_jobs(copy) == {"manuscript": 1, "render": 3, "all": 1}

@@ -316,31 +316,60 @@ def paired_changes(outcomes, outcome_names, baseline: str, followups, config: di
 # ----------------------------------------------------------------------------- Friedman
 
 
+def _friedman_from_matrix(values: np.ndarray) -> tuple[float, float, float]:
+    """Friedman Q (tie-corrected), its chi-square p and Kendall's W for a complete n x k matrix.
+
+    The formula and its order of operations are pingouin.friedman's, so the numbers are the same
+    to the last bit: W = (12 S - 3 n^2 k (k + 1)^2) / (n^2 k (k^2 - 1) - n T) with S the sum of the
+    squared column rank sums and T the sum over rows and tie groups of t^3 - t; Q = n (k - 1) W,
+    which is R's friedman.test statistic. Ranks within a row are averages over ties, so every rank
+    sum is a multiple of 1/2 and S is exact in float64 (up to n k^2 about 10^7). Unlike
+    scipy.stats.friedmanchisquare this also works for k = 2 and avoids its cancellation
+    (12 S / (n k (k + 1)) - 3 n (k + 1), two nearly equal numbers for large n).
+    """
+    n, k = values.shape
+    ranked = scipy.stats.rankdata(values, axis=1)
+    ssbn = (ranked.sum(axis=0) ** 2).sum()
+    # tie groups: sort each row; a group starts where a value differs from its left neighbour.
+    # Row starts always open a group, so one cumulative count numbers the groups of all rows.
+    ordered = np.sort(values, axis=1)
+    starts = np.ones((n, k), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    sizes = np.bincount(np.cumsum(starts.ravel()))[1:].astype(np.int64)
+    ties = np.sum(sizes * (sizes * sizes - 1))
+    w = (12 * ssbn - 3 * n**2 * k * (k + 1) ** 2) / (n**2 * k * (k - 1) * (k + 1) - n * ties)
+    q = n * (k - 1) * w
+    return float(q), float(scipy.stats.chi2.sf(q, k - 1)), float(w)
+
+
 def friedman(outcomes, outcome_names, visit_order) -> pd.DataFrame:
-    """Friedman chi-square (tie-corrected, as R friedman.test) across all visits, complete cases."""
+    """Friedman chi-square (tie-corrected, as R friedman.test) across all visits, complete cases.
+
+    Kendall's W as pingouin defines it (corrected for ties); see _friedman_from_matrix.
+    """
+    outcome_names = list(outcome_names)
+    # one pivot for all outcomes (the pivot, not the test, is the slow part for 10^5 patients)
+    all_wide = outcomes.pivot(index="patient_id", columns="visit", values=outcome_names).sort_index()
     rows = []
     for outcome in outcome_names:
-        wide = pd.concat({v: _column(_wide(outcomes, outcome), v) for v in visit_order}, axis=1)
-        complete = wide.dropna()
-        excluded = wide.index.difference(complete.index)
+        by_visit = all_wide[outcome]
+        wide = pd.concat({v: _column(by_visit, v) for v in visit_order}, axis=1)
+        values = wide.to_numpy(dtype=float)
+        complete = ~np.isnan(values).any(axis=1)
+        values = values[complete]
         row = {
             "outcome": outcome,
-            "n_complete": len(complete),
-            "excluded_ids": ",".join(map(str, excluded)),
+            "n_complete": int(complete.sum()),
+            "excluded_ids": ",".join(map(str, wide.index[~complete])),
             "statistic": np.nan,
             "df": len(visit_order) - 1,
             "p_value": np.nan,
             "kendall_w": np.nan,
         }
         # a test needs 2+ subjects, 2+ visits and at least one subject whose values differ
-        if len(complete) >= 2 and len(visit_order) >= 2 and (complete.nunique(axis=1) > 1).any():
-            long = complete.rename_axis(index="subject", columns="visit").stack().rename("value")
-            result = pingouin.friedman(long.reset_index(), dv="value", within="visit", subject="subject")
-            row |= {
-                "statistic": float(result["Q"].iloc[0]),
-                "p_value": float(result["p_unc"].iloc[0]),
-                "kendall_w": float(result["W"].iloc[0]),
-            }
+        if len(values) >= 2 and len(visit_order) >= 2 and (values.min(axis=1) != values.max(axis=1)).any():
+            statistic, p_value, kendall_w = _friedman_from_matrix(values)
+            row |= {"statistic": statistic, "p_value": p_value, "kendall_w": kendall_w}
         rows.append(row)
     return pd.DataFrame(rows)
 

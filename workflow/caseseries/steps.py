@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseseries import tables, visits
+from caseseries import quality, tables, visits
 
 log = logging.getLogger("caseseries")
 
@@ -102,6 +102,11 @@ def outcomes_by_visit(input, output, params) -> None:
     scim_scored = tables.read(input.scim)
     patient_ids = sorted(tables.read(input.patients)["patient_id"])
     visit_names = [v["name"] for v in params.visits]
+    found = quality.problems(isncsci_scored, scim_scored, patient_ids, params.visits, params.data_quality)
+    if found:
+        raise UserFacingError(
+            f"{len(found)} data-quality problem(s) (config.yaml data_quality says error):\n  " + "\n  ".join(found)
+        )
 
     # Every patient x visit, so a missed visit is an explicit empty row, never a silent absence.
     grid = pd.MultiIndex.from_product([patient_ids, visit_names], names=["patient_id", "visit"]).to_frame(index=False)

@@ -14,6 +14,9 @@ Decisions:
 - Optional contract columns that are absent are added as all-missing columns, so downstream
   code can rely on them.
 - Nothing is ever written: the raw directory is read-only.
+- Direct identifiers (names, dates, phone numbers, e-mail addresses, record numbers; see
+  caseseries.privacy) are problems too, reported masked; other messages about the same cells
+  are left out so that no message repeats an identifier.
 """
 
 from __future__ import annotations
@@ -374,6 +377,19 @@ def _value(raw) -> str | None:
     return None if pd.isna(raw) else str(raw)
 
 
+def _identifier_problems(file: str, parsed: _CsvFile) -> list[Problem]:
+    from caseseries import privacy  # imported here: privacy imports Problem from this module
+
+    return privacy.identifier_problems(file, parsed.frame, parsed.lines)
+
+
+def _without_echoes(identifiers: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """Identifier problems first; other problems about the same cells would echo them."""
+    from caseseries import privacy
+
+    return identifiers + privacy.without_echoes(identifiers, problems)
+
+
 def _schema_problems(file: str, name: str, parsed: _CsvFile) -> list[Problem]:
     try:
         SCHEMAS[name].validate(parsed.frame, lazy=True)
@@ -477,17 +493,20 @@ def load_raw(raw_dir: Path) -> dict[str, pd.DataFrame]:
     """Read and check every contract file; return typed tables or raise one ContractError."""
     raw_dir = Path(raw_dir)
     problems: list[Problem] = []
+    identifiers: list[Problem] = []
     tables: dict[str, _CsvFile] = {}
     for name, file in c.RAW_FILES.items():
         parsed = _read_csv(raw_dir, file, problems)
         if parsed is None:
             continue
+        identifiers += _identifier_problems(file, parsed)
         problems += _schema_problems(file, name, parsed)
         tables[name] = parsed
     if "patients" in tables and tables["patients"].frame.empty:
         problems.append(Problem(c.RAW_FILES["patients"], None, None, None, "no patients (header only)"))
     problems += _unknown_patient_problems(tables)
     description = _read_dataset_description(raw_dir, problems)
+    problems = _without_echoes(identifiers, problems)
     if problems:
         raise ContractError(problems)
     loaded = {name: _typed(name, parsed.frame) for name, parsed in tables.items()}
@@ -504,6 +523,7 @@ def load_table(raw_dir: Path, name: str) -> pd.DataFrame:
     problems: list[Problem] = []
     parsed = _read_csv(raw_dir, c.RAW_FILES[name], problems)
     if parsed is not None:
+        identifiers = _identifier_problems(c.RAW_FILES[name], parsed)
         problems += _schema_problems(c.RAW_FILES[name], name, parsed)
         if name == "patients" and parsed.frame.empty:
             problems.append(Problem(c.RAW_FILES[name], None, None, None, "no patients (header only)"))
@@ -511,6 +531,7 @@ def load_table(raw_dir: Path, name: str) -> pd.DataFrame:
             patients = _read_csv(raw_dir, c.RAW_FILES["patients"], [])
             if patients is not None:
                 problems += _unknown_patient_problems({"patients": patients, name: parsed})
+        problems = _without_echoes(identifiers, problems)
     if problems:
         load_raw(raw_dir)  # raises with the problems of every file
         raise ContractError(problems)  # not reached unless the files changed meanwhile

@@ -37,3 +37,9 @@ def figure_files(name):
 
 def report_outputs():
     return [REPORT / f"manuscript.{fmt}" for fmt in config["report"]["formats"]]
+
+
+def remove_report():
+    """After a failed run no manuscript may remain that does not match data/raw and the code."""
+    for path in REPORT.glob("manuscript.*"):
+        path.unlink()

@@ -38,7 +38,7 @@ rule outcomes_by_visit:
         isncsci=rules.score_isncsci.output[0],
         scim=rules.score_scim.output[0],
         patients=validated("patients"),
-        code=library("visits"),
+        code=library("visits", "quality"),
     output:
         outcomes=TABLES / "outcomes_by_visit.csv",
         assignment=TABLES / "visit_assignment.csv",
@@ -48,5 +48,6 @@ rule outcomes_by_visit:
         ENV
     params:
         visits=config["visits"],
+        data_quality=config["data_quality"],
     script:
         "../scripts/outcomes_by_visit.py"

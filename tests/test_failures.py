@@ -1,0 +1,166 @@
+"""The whole workflow on bad or incomplete data, killed runs and concurrent runs."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import yaml
+from workflow_helpers import SNAKEMAKE, copy_project, digest, products, snakemake
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted build of the example, to compare the others with."""
+    project = copy_project(tmp_path_factory.mktemp("reference"))
+    snakemake(project, "--cores", "2", check=True)
+    return project
+
+
+def edit_csv(path, edit):
+    """Apply `edit(list of rows as lists)` to a CSV file, writing it back."""
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    rows = edit(rows)
+    path.write_text("\n".join(",".join(row) for row in rows) + "\n")
+
+
+def failed_run(project):
+    raw_before = digest(project / "data" / "raw")
+    result = snakemake(project, "--cores", "2")
+    assert result.returncode != 0
+    assert digest(project / "data" / "raw") == raw_before, "data/raw was modified"
+    assert not list((project / "results" / "report").glob("manuscript.*")), "a report survived a failed run"
+    return result.stderr
+
+
+def test_bad_values_in_two_files_are_reported_together_and_the_old_report_removed(reference, tmp_path):
+    project = copy_project(tmp_path / "p")
+    snakemake(project, "--cores", "2", check=True)  # a good report exists before the data go bad
+
+    def bad_scim(rows):
+        rows[1][2] = "7"  # item_01 (feeding) allows 0-3
+        return rows
+
+    def bad_grade(rows):
+        rows[1][rows[0].index("grade")] = "6"  # CTCAE grades are 1-5
+        return rows
+
+    edit_csv(project / "data" / "raw" / "scim.csv", bad_scim)
+    edit_csv(project / "data" / "raw" / "adverse_events.csv", bad_grade)
+    stderr = failed_run(project)
+    assert "2 problems in the raw data" in stderr
+    assert "adverse_events.csv line 2, column grade, value '6'" in stderr
+    assert "scim.csv line 2, column item_01, value '7'" in stderr
+
+
+def test_an_assessment_in_no_visit_window_is_an_error_naming_file_line_and_value(tmp_path):
+    project = copy_project(tmp_path / "p")
+
+    def late(rows):
+        rows.append([rows[1][0], "400", *rows[1][2:]])  # a fourth assessment at day 400
+        return rows
+
+    edit_csv(project / "data" / "raw" / "scim.csv", late)
+    stderr = failed_run(project)
+    assert "scim.csv line 23, column day, value '400'" in stderr
+    assert "no visit window" in stderr
+
+
+def test_a_patient_without_baseline_is_an_error(tmp_path):
+    project = copy_project(tmp_path / "p")
+    drop_p03_baseline = lambda rows: [r for r in rows if not (r[0] == "P03" and int(r[1]) <= 0)]  # noqa: E731
+    edit_csv(project / "data" / "raw" / "isncsci.csv", drop_p03_baseline)
+    stderr = failed_run(project)
+    assert "isncsci.csv, patient P03: no assessment in the baseline window [-60, 0]" in stderr
+
+
+def test_a_recorded_grade_that_contradicts_the_exam_is_an_error_when_configured(tmp_path):
+    project = copy_project(tmp_path / "p")
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    config["data_quality"]["recorded_ais_mismatch"] = "error"
+    (project / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def wrong_grade(rows):
+        column = rows[0].index("recorded_ais")
+        rows[1][column] = "A" if rows[1][column] != "A" else "B"
+        return rows
+
+    edit_csv(project / "data" / "raw" / "isncsci.csv", wrong_grade)
+    stderr = failed_run(project)
+    assert "isncsci.csv line 2, column recorded_ais" in stderr and "classifies as AIS" in stderr
+
+
+def test_a_missed_visit_is_not_an_error_but_named_in_the_report(tmp_path):
+    project = copy_project(tmp_path / "p")
+    drop_day90 = lambda rows: [r for r in rows if not (r[0] == "P05" and 60 <= int(r[1]) <= 120)]  # noqa: E731
+    for name in ("isncsci.csv", "scim.csv"):
+        edit_csv(project / "data" / "raw" / name, drop_day90)
+    snakemake(project, "--cores", "2", check=True)
+    qmd = (project / "results" / "report" / "manuscript.qmd").read_text()
+    assert "Missing visits, excluded from the comparisons that need them: P05 (Day 90)" in qmd
+    changes = (project / "results" / "tables" / "paired_changes.csv").read_text()
+    assert "motor_total,day90,6,P05," in changes  # six pairs, P05 named
+
+
+# Each rule's log file appears when its job starts: kill the whole run at that moment.
+KILL_POINTS = ["validate_isncsci", "score_isncsci", "score_scim", "outcomes_by_visit", "statistics",
+               "patient_tables", "safety", "figures", "published_claims", "manuscript", "render_pdf"]
+
+
+@pytest.mark.parametrize("log_name", KILL_POINTS)
+def test_a_run_killed_in_any_rule_completes_on_restart_with_identical_outputs(reference, tmp_path, log_name):
+    project = copy_project(tmp_path / "p")
+    log = project / "results" / "logs" / f"{log_name}.log"
+    run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not log.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGKILL)  # snakemake and the job it is running
+    run.wait()
+    assert log.exists(), f"the run never reached {log_name}"
+    snakemake(project, "--unlock", check=True)  # a killed run leaves its lock behind
+    snakemake(project, "--cores", "2", check=True)
+    assert products(project) == products(reference)
+
+
+def test_two_runs_started_at_once_do_not_corrupt_each_other(reference, tmp_path):
+    project = copy_project(tmp_path / "p")
+    runs = [subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(run.wait(), run.stderr.read()) for run in runs]
+    codes = sorted(code for code, _ in outcomes)
+    # Either Snakemake's lock turns the second run away, or the second finds nothing left to do.
+    assert codes[0] == 0
+    if codes[1] != 0:
+        assert any("LockException" in err for code, err in outcomes if code != 0)
+    snakemake(project, "--cores", "2", check=True)
+    assert products(project) == products(reference)
+
+
+def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build(tmp_path):
+    # The hard case for make-like tools: old downstream outputs exist while the job that would
+    # refresh them was killed. The restart must not leave the report on the old data.
+    def change(rows):
+        rows[1][2] = "2" if rows[1][2] != "2" else "3"
+        return rows
+
+    clean = copy_project(tmp_path / "clean")
+    edit_csv(clean / "data" / "raw" / "scim.csv", change)
+    snakemake(clean, "--cores", "2", check=True)
+
+    project = copy_project(tmp_path / "p")
+    snakemake(project, "--cores", "2", check=True)
+    edit_csv(project / "data" / "raw" / "scim.csv", change)
+    log = project / "results" / "logs" / "score_scim.log"
+    log.unlink()
+    run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    while not log.exists() and run.poll() is None:
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    snakemake(project, "--unlock", check=True)
+    snakemake(project, "--cores", "2", check=True)
+    assert products(project) == products(clean)
