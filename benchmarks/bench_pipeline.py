@@ -1,9 +1,17 @@
 """End-to-end benchmark of the Snakemake workflow on generated cohorts of growing size.
 
+The project (Snakefile, config.yaml, workflow/, report/, envs/, profiles/; not data/) is copied
+ONCE into a snapshot when the benchmark starts (--source worktree, the default, takes the working
+tree with any uncommitted edits; --source HEAD the last commit, via `git archive`), so that every
+size runs the same code even while the repository is being edited. Each run puts the snapshot's
+workflow/ first on PYTHONPATH, so the `caseseries` library that runs is the snapshot's, not the
+editable install's (which would point back at the live repository, and so would the report
+templates and filters that render.py finds next to the library).
+
 For each size: generate a cohort (python -m caseseries simulate) into the data/raw of a fresh
-temporary copy of the project (Snakefile, config.yaml, workflow/, report/, envs/, profiles/),
-write a config.yaml whose visit windows match the generated visits, run `snakemake --cores N`
-and measure
+copy of the snapshot, write a config.yaml whose visit windows match the generated visits, run
+`snakemake --cores N --keep-going` (keep-going: when one job fails, every job that does not
+depend on it still runs and is timed) and measure
 
 * wall clock of the snakemake run (workflow parsing and DAG included, data generation excluded);
 * peak memory as resource.getrusage(RUSAGE_CHILDREN).ru_maxrss, taken in a separate measuring
@@ -80,13 +88,46 @@ def check_generator_days_fit(visits: list[dict]) -> None:
             raise ValueError(f"generated days {low}..{high} of {visit['name']} fall outside {visit['window']}")
 
 
-def make_project(root: Path, patients: int, sites: int, days: list[int], seed: int) -> dict:
-    root.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy(REPO / name, root / name)
-    for name in PROJECT_DIRS:
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+def snapshot(target: Path, source: str) -> dict:
+    """Copy the project once (see the module notes); returns the git state it was taken from."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+
+    target.mkdir(parents=True)
+    if source == "HEAD":
+        archive = subprocess.run(["git", "archive", "HEAD", *PROJECT_FILES, *PROJECT_DIRS], cwd=REPO,
+                                 capture_output=True, check=False).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    else:
+        for name in PROJECT_FILES:
+            shutil.copy(REPO / name, target / name)
+        for name in PROJECT_DIRS:
+            if (REPO / name).exists():
+                shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return {"source": source, "head": git("rev-parse", "HEAD").strip(),
+            "uncommitted": git("status", "--short", "--", *PROJECT_FILES, *PROJECT_DIRS).splitlines()
+            if source != "HEAD" else []}
+
+
+def library_env(project: Path) -> dict:
+    """Environment that makes the project's own copy of the library the one imported."""
+    path = os.pathsep.join(filter(None, [str(project / "workflow"), os.environ.get("PYTHONPATH")]))
+    return os.environ | {"PYTHONPATH": path,
+                         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def split_patient_ids(raw_dir: Path) -> None:
+    """Workaround for n >= 100000: the generator's ids get 6 digits (P000001), which the privacy
+    check (caseseries/privacy.py, RECORD_NUMBER: any run of 6+ digits) rejects as a record
+    number in every row. Rewrite them as P000-001 (same order, same length + 1) in every file."""
+    pattern = re.compile(rb"\bP(\d{3,})(\d{3})\b")
+    for path in raw_dir.glob("*.csv"):
+        path.write_bytes(pattern.sub(rb"P\1-\2", path.read_bytes()))
+
+
+def make_project(root: Path, snapshot_dir: Path, patients: int, sites: int, days: list[int], seed: int,
+                 split_ids: bool = False) -> dict:
+    shutil.copytree(snapshot_dir, root)
     config = yaml.safe_load((root / "config.yaml").read_text())
     config["visits"] = visit_windows(days)
     check_generator_days_fit(config["visits"])
@@ -98,9 +139,11 @@ def make_project(root: Path, patients: int, sites: int, days: list[int], seed: i
         [sys.executable, "-m", "caseseries", "simulate", "--patients", str(patients),
          "--sites", str(min(sites, patients)), "--seed", str(seed),
          "--visits", ",".join(map(str, days)), "--out", str(root / "data" / "raw")],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=library_env(root),
     )
     generate_s = time.perf_counter() - start
+    if split_ids:
+        split_patient_ids(root / "data" / "raw")
     found = re.search(r"(\d+) exams", out.stdout)
     exams = int(found.group(1)) if found else None
     raw_mb = sum(p.stat().st_size for p in (root / "data" / "raw").iterdir()) / 2**20
@@ -145,8 +188,9 @@ def _sample_tree(root_pid: int, interval: float, stop: threading.Event, found: d
 def measure(args: argparse.Namespace) -> int:
     """Hidden sub-command: run snakemake in cwd; JSON result on stdout. A process of its own, so
     that RUSAGE_CHILDREN covers this one snakemake run only."""
-    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = [sys.executable, "-m", "snakemake", "--cores", str(args.cores)]
+    env = library_env(Path.cwd())
+    command = [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--keep-going",
+               *args.snakemake_args.split()]
     found = {"tree_peak_rss": 0, "scripts": {}}
     start = time.perf_counter()
     with open("snakemake.stdout", "w") as stdout:
@@ -191,6 +235,7 @@ def measure(args: argparse.Namespace) -> int:
 STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 RULE = re.compile(r"^(?:local)?rule (\w+):$")
 FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\w+)\)")
+ERROR = re.compile(r"^Error in rule (\w+):$")
 
 
 def parse_log(project: Path) -> list[dict]:
@@ -198,13 +243,19 @@ def parse_log(project: Path) -> list[dict]:
     logs = sorted((project / ".snakemake" / "log").glob("*.snakemake.log"))
     if not logs:
         return []
-    jobs, stamp, current = {}, None, None
+    jobs, stamp, current, failed = {}, None, None, False
     for line in logs[-1].read_text().splitlines():
         if m := STAMP.match(line.strip()):
             stamp = datetime.strptime(m.group(1), "%a %b %d %H:%M:%S %Y")
-            current = None
+            current, failed = None, False
         elif m := RULE.match(line.strip()):
-            current = {"rule": m.group(1), "start": stamp, "end": None, "wildcards": ""}
+            current = {"rule": m.group(1), "start": stamp, "end": None, "wildcards": "", "failed": False}
+        elif m := ERROR.match(line.strip()):
+            failed = True  # the "jobid:" line that follows names the failed job
+        elif failed and line.strip().startswith("jobid:"):
+            if int(line.split(":")[1]) in jobs:
+                jobs[int(line.split(":")[1])] |= {"end": stamp, "failed": True}
+            failed = False
         elif current is not None and line.strip().startswith("jobid:"):
             jobs[int(line.split(":")[1])] = current
         elif current is not None and line.strip().startswith("wildcards:"):
@@ -220,7 +271,7 @@ def per_rule(jobs: list[dict], scripts: dict | None, stopped_at: datetime | None
     rules: dict[str, dict] = {}
     for job in jobs:
         entry = rules.setdefault(job["rule"], {"rule": job["rule"], "jobs": 0, "sum_s": 0.0, "max_s": 0.0,
-                                                "unfinished": [], "peak_rss_mb": None})
+                                                "unfinished": [], "failed": [], "peak_rss_mb": None})
         entry["jobs"] += 1
         end = job["end"] or stopped_at
         seconds = (end - job["start"]).total_seconds() if end and job["start"] else float("nan")
@@ -228,6 +279,8 @@ def per_rule(jobs: list[dict], scripts: dict | None, stopped_at: datetime | None
         entry["max_s"] = max(entry["max_s"], seconds)
         if job["end"] is None:
             entry["unfinished"].append(job["wildcards"] or job["rule"])
+        elif job.get("failed"):
+            entry["failed"].append(job["wildcards"] or job["rule"])
     for key, job in (scripts or {}).items():
         name = key.split(":")[0]
         if name in rules:
@@ -252,13 +305,14 @@ def growth_exponent(sizes, walls) -> float | None:
 def run_size(n: int, args, base: Path) -> dict:
     project = base / f"n{n}"
     days = [int(d) for d in args.visits.split(",")]
-    setup = make_project(project, n, args.sites, days, args.seed)
+    setup = make_project(project, base / "snapshot", n, args.sites, days, args.seed,
+                         split_ids=args.split_ids and n >= 100_000)
     print(f"[n={n}] generated {setup['exams']} exams ({setup['raw_mb']:.1f} MB raw) in "
           f"{setup['generate_s']:.1f} s; running snakemake --cores {args.cores} in {project}", flush=True)
     shutil.rmtree(project / "results", ignore_errors=True)  # a fresh results dir
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "_measure", "--cores", str(args.cores),
-         "--sample", str(args.sample)] + (["--timeout", str(args.timeout)] if args.timeout else []),
+         "--sample", str(args.sample), f"--snakemake-args={args.snakemake_args}"] + (["--timeout", str(args.timeout)] if args.timeout else []),
         cwd=project, capture_output=True, text=True, check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -267,7 +321,9 @@ def run_size(n: int, args, base: Path) -> dict:
     if result["timed_out"]:
         stopped_at = datetime.fromtimestamp((project / "snakemake.stdout").stat().st_mtime).replace(microsecond=0)
     rules = per_rule(jobs, (result["sampled"] or {}).get("scripts"), stopped_at)
-    status = "ok" if result["returncode"] == 0 else ("TIMEOUT" if result["timed_out"] else f"FAILED ({result['returncode']})")
+    failed = sorted({f"{x['rule']}[{','.join(x['failed'])}]" for x in rules if x["failed"]})
+    status = "ok" if result["returncode"] == 0 else ("TIMEOUT" if result["timed_out"] else
+                                                     f"FAILED: {' '.join(failed) or result['returncode']}")
     if status != "ok":
         tail = (project / "snakemake.stdout").read_text().splitlines()[-25:]
         print(f"[n={n}] {status}; last lines of snakemake's output:\n  " + "\n  ".join(tail), flush=True)
@@ -303,6 +359,7 @@ def print_report(rows: list[dict]) -> None:
         for x in r["rules"]:
             rss = f"{x['peak_rss_mb']:8.0f}" if x["peak_rss_mb"] else f"{'-':>8}"
             note = f"  UNFINISHED: {', '.join(x['unfinished'])}" if x["unfinished"] and x["rule"] != "all" else ""
+            note += f"  FAILED: {', '.join(x['failed'])}" if x["failed"] else ""
             print(f"  {x['rule']:<20} {x['jobs']:>4} {x['sum_s']:>7.0f} {x['max_s']:>7.0f} {rss} "
                   f"{100 * x['sum_s'] / total:5.0f}%{note}")
 
@@ -315,6 +372,7 @@ def main(argv=None) -> int:
         p.add_argument("--cores", type=int, default=2)
         p.add_argument("--timeout", type=float, default=None, help="stop a size's run after this many seconds")
         p.add_argument("--sample", type=float, default=0.2, help="psutil sampling interval, s")
+        p.add_argument("--snakemake-args", default="", help="extra snakemake arguments, one string")
     parser.add_argument("--sizes", default="7,1000,10000,100000")
     parser.add_argument("--visits", default="0,30,90,180,365")
     parser.add_argument("--sites", type=int, default=10, help="capped at the number of patients")
@@ -322,6 +380,10 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects (paths printed)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to create the temporary projects")
     parser.add_argument("--json", type=Path, default=None, help="also write every measurement here")
+    parser.add_argument("--split-ids", action="store_true",
+                        help="n >= 100000: rewrite ids P000001 as P000-001 (see split_patient_ids)")
+    parser.add_argument("--source", choices=("worktree", "HEAD"), default="worktree",
+                        help="snapshot the working tree (default) or the last commit")
     args = parser.parse_args(argv)
     if args.command == "_measure":
         return measure(args)
@@ -329,10 +391,13 @@ def main(argv=None) -> int:
     base = Path(tempfile.mkdtemp(prefix="bench_pipeline_", dir=args.workdir))
     rows = []
     try:
+        state = snapshot(base / "snapshot", args.source)
+        print(f"snapshot of {state['source']} at {state['head'][:10]}"
+              + (f" with {len(state['uncommitted'])} uncommitted changes" if state["uncommitted"] else ""), flush=True)
         for n in (int(s) for s in args.sizes.split(",")):
             rows.append(run_size(n, args, base))
             if args.json:
-                args.json.write_text(json.dumps(rows, indent=1, default=str))
+                args.json.write_text(json.dumps({"snapshot": state, "sizes": rows}, indent=1, default=str))
     finally:
         if rows:
             print_report(rows)

@@ -63,16 +63,42 @@ def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, day_columns: dict
     return fig
 
 
-def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, seed: int) -> plt.Figure:
-    """One panel per outcome: box plot per visit with the individual values jittered on top."""
+def median_trajectories(outcomes: pd.DataFrame, outcome_labels: dict, visit_targets: dict) -> plt.Figure:
+    """For a cohort too large for one line per patient: median and interquartile band at each
+    visit (plotted at its target day), overall and, with several sites, one thin line per site."""
+    fig, axes = _grid(len(outcome_labels))
+    data = outcomes.assign(target=outcomes["visit"].map(visit_targets).astype(float))
+    sites = sorted(data["site"].unique()) if "site" in data else []
+    for ax, (outcome, label) in zip(axes, outcome_labels.items()):
+        by_visit = data.groupby("target")[outcome]
+        if len(sites) > 1:
+            for _, rows in data.groupby("site"):
+                ax.plot(rows.groupby("target")[outcome].median(), lw=0.6, color="0.7")
+        ax.fill_between(by_visit.quantile(0.25).index, by_visit.quantile(0.25), by_visit.quantile(0.75),
+                        color="C0", alpha=0.25, lw=0)
+        ax.plot(by_visit.median(), marker="o", ms=3.5, lw=1.5, color="C0")
+        _title(ax, label)
+        ax.set_xlabel("Days from infusion (visit)")
+        ax.set_ylabel("Score")
+    fig.tight_layout()
+    return fig
+
+
+def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, seed: int,
+                  show_points: bool = True) -> plt.Figure:
+    """One panel per outcome: box plot per visit, with the individual values jittered on top
+    unless there are too many to see (`show_points`)."""
     np.random.seed(seed)  # seaborn's stripplot jitter draws from NumPy's global generator
     fig, axes = _grid(len(outcome_labels))
     order = list(visit_labels)
     data = outcomes.assign(visit_label=outcomes["visit"].map(visit_labels))
     label_order = [visit_labels[v] for v in order]
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
-        sns.boxplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.85", width=0.55, fliersize=0)
-        sns.stripplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.15", size=3, jitter=0.12)
+        sns.boxplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.85", width=0.55,
+                    fliersize=0 if show_points else 1)
+        if show_points:
+            sns.stripplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.15", size=3,
+                          jitter=0.12)
         _title(ax, label)
         ax.set_xlabel("")
         ax.tick_params(axis="x", labelsize=7.5)

@@ -52,6 +52,11 @@ def p_value(p) -> str:
     return f"{p:.3f}"
 
 
+def p_statement(formatted: str) -> str:
+    """'p = 0.016' or 'p < 0.001' from a formatted p-value."""
+    return f"p {formatted[0]} {formatted[1:]}" if formatted.startswith("<") else f"p = {formatted}"
+
+
 def mean_sd(mean, sd, digits: int = 1) -> str:
     return DASH if is_missing(mean) else f"{num(mean, digits)} ({num(sd, digits)})"
 
@@ -74,6 +79,16 @@ def estimate_ci(estimate, low, high, digits: int = 1) -> str:
 
 def percent(part, whole, digits: int = 0) -> str:
     return f"{part} ({100 * part / whole:.{digits}f}%)" if whole else f"{part}"
+
+
+def names_or_counts(items: list[str], limit: int, noun: str = "patients") -> str:
+    """Name up to `limit` items; beyond that, count them (by kind when items are 'P01: C->D')."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    kinds = pd.Series([item.split(": ", 1)[-1] for item in items]).value_counts().sort_index()
+    if len(kinds) < len(items):
+        return ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+    return f"{len(items)} {noun}, listed in the results tables"
 
 
 def words_list(items) -> str:

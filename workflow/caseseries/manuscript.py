@@ -29,7 +29,7 @@ def environment(template_dir: Path) -> jinja2.Environment:
 
 def render_template(template: Path, context: dict) -> str:
     env = environment(template.parent)
-    env.filters.update(words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count)
+    env.filters.update(p_statement=fmt.p_statement, words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count)
     return env.get_template(template.name).render(**context)
 
 
@@ -163,6 +163,32 @@ def safety_checks_table(checks: pd.DataFrame) -> str:
     return fmt.markdown_table(rows, "lrrrlr")
 
 
+def cohort_summary_table(summary: pd.DataFrame) -> str:
+    first_of_group = ~summary["characteristic"].duplicated()
+    rows = pd.DataFrame(
+        {
+            "Characteristic": summary["characteristic"].where(first_of_group, ""),
+            "": summary["level"].fillna(""),
+            "Value": summary["value"],
+        }
+    )
+    return fmt.markdown_table(rows, "llr")
+
+
+def site_table(sites: pd.DataFrame, first_label: str, last_label: str) -> str:
+    rows = pd.DataFrame(
+        {
+            "Site": sites["site"],
+            "Patients": sites["patients"].map(fmt.count),
+            "Age, median [IQR]": sites["age_median_iqr"],
+            f"AIS A / B / C / D, {fmt.inner(first_label)}": sites["baseline_ais"],
+            f"Assessed at {fmt.inner(last_label)}, n (%)": sites["completed_last_visit"],
+            "Improved ≥1 AIS grade, n (%)": sites["improved_ais"],
+        }
+    )
+    return fmt.markdown_table(rows, "lrrrrr")
+
+
 def claims_table(claims: pd.DataFrame) -> str:
     rows = pd.DataFrame(
         {
@@ -280,11 +306,14 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
     }
 
 
-def _data_quality(assignment: pd.DataFrame, outcomes: pd.DataFrame, isncsci_scored: pd.DataFrame, visit_labels: dict) -> dict:
+def _data_quality(
+    assignment: pd.DataFrame, outcomes: pd.DataFrame, isncsci_scored: pd.DataFrame, visit_labels: dict, limit: int
+) -> dict:
     outside = assignment[assignment["visit_status"] == "outside windows"]
     unused = assignment[assignment["visit_status"] == "not selected"]
     missing = outcomes[outcomes["day"].isna()]
     missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
+    missing_text = fmt.names_or_counts(missing_list, limit, "missed visits")
     recorded = isncsci_scored.dropna(subset=["recorded_ais"]) if "recorded_ais" in isncsci_scored else isncsci_scored.iloc[:0]
     discrepant = recorded[recorded["recorded_ais"] != recorded["ais"]]
     discrepancy_rows = pd.DataFrame(
@@ -298,12 +327,15 @@ def _data_quality(assignment: pd.DataFrame, outcomes: pd.DataFrame, isncsci_scor
     )
     return {
         "n_assessments": len(assignment),
-        "outside": [f"{r.instrument} of {r.patient_id} on day {r.day}" for r in outside.itertuples()],
+        "outside": fmt.names_or_counts(
+            [f"{r.instrument} of {r.patient_id} on day {r.day}" for r in outside.itertuples()], limit, "assessments"
+        ),
         "n_unused": len(unused),
-        "missing_visits": missing_list,
+        "missing_visits": missing_text,
         "n_recorded_ais": len(recorded),
         "ais_discrepancies": len(discrepant),
-        "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if len(discrepant) else "",
+        # Beyond the listing limit the exams are in results/interim/isncsci_scored.csv, not the report.
+        "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if 0 < len(discrepant) <= limit else "",
     }
 
 
@@ -311,8 +343,11 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
-    for key in ("improved_transitions", "worsened_transitions", "undetermined_transitions"):
-        ais_summary[key] = [t.replace("->", "\u2192") for t in ais_summary[key]]
+    limit = config["report"]["listing_max_patients"]
+    for kind in ("improved", "worsened", "undetermined"):
+        transitions = [t.replace("->", "\u2192") for t in ais_summary[f"{kind}_transitions"]]
+        ais_summary[f"{kind}_text"] = fmt.names_or_counts(transitions, limit)
+    ais_summary["missing_text"] = fmt.names_or_counts(ais_summary["missing_ids"], limit)
     visits = config["visits"]
     visit_labels = {v["name"]: v["label"] for v in visits}
     first, last = visits[0]["name"], visits[-1]["name"]
@@ -340,13 +375,15 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "key_results": _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"]),
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
-        "quality": _data_quality(read["assignment"], read["outcomes"], read["isncsci_scored"], visit_labels),
+        "quality": _data_quality(read["assignment"], read["outcomes"], read["isncsci_scored"], visit_labels, listing_max),
         "claims": {"n": len(read["claims"]), "agree": int((read["claims"]["agrees"] == "yes").sum()),
                    "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].tolist()},
         "show_listings": n_patients <= listing_max,
         "listing_max": listing_max,
         "tables": {
             "characteristics": patient_characteristics_table(characteristics, visit_labels, first, last),
+            "cohort_summary": cohort_summary_table(read["cohort_summary"]),
+            "sites": site_table(read["site_summary"], visit_labels[first], visit_labels[last]),
             "descriptives": descriptives_table(read["descriptives"], outcome_labels, visit_labels),
             "changes": changes_table(read["changes"], outcome_labels, visit_labels, ci_percent),
             "sensitivity": sensitivity_table(read["changes"], outcome_labels, visit_labels, ci_percent)

@@ -56,8 +56,18 @@ IDENTIFIER_COLUMNS = (
         "record number",
         PSEUDONYMS_ONLY,
         {"mrn", "nhs", "ssn", "chi", "passport"},
-        ("recordnumber", "medicalrecord", "hospitalnumber", "hospitalno", "nhsnumber", "socialsecurity",
-         "insurancenumber", "patientnumber", "casenumber", "nationalid"),
+        (
+            "recordnumber",
+            "medicalrecord",
+            "hospitalnumber",
+            "hospitalno",
+            "nhsnumber",
+            "socialsecurity",
+            "insurancenumber",
+            "patientnumber",
+            "casenumber",
+            "nationalid",
+        ),
     ),
     (
         "address",
@@ -98,14 +108,19 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _YEAR = r"(?:19|20)\d{2}"
-CALENDAR_DATE = "(?i:" + "|".join(
-    (
-        rf"\b{_YEAR}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b",  # 2024-03-05
-        r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b",  # 05/03/2024, 5.3.2024, 5-3-24
-        rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}\b",  # March 5, 2024
-        rf"\b{_MONTH}\.?,?\s+{_YEAR}\b",  # 5 March 2024, March 2024
+CALENDAR_DATE = (
+    "(?i:"
+    + "|".join(
+        (
+            rf"\b{_YEAR}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b",  # 2024-03-05
+            r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b",  # 05/03/2024, 5.3.2024, 5-3-24
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+{_YEAR}\b",  # 5 March 2024
+            rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}\b",  # March 5, 2024
+            rf"\b{_MONTH}\.?,?\s+{_YEAR}\b",  # March 2024
+        )
     )
-) + ")"
+    + ")"
+)
 RECORD_NUMBER = (
     r"(?i:\b(?:mrn|nhs|ssn|(?:hospital|record|chart|medical record)\s*(?:no\b\.?|number|#))"
     r"\s*[:#.]?\s*\d{3,})"
@@ -116,11 +131,13 @@ TITLE_AND_NAME = r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?\s+[A-Z][a-z]+"  # case-sen
 NAME_IN_ID = r"(?s:.*(?:\s|[a-z]{3,}).*)"  # the whole id, so its mask starts with its first character
 
 VALUE_RULES = {
-    "e-mail address": "looks like an e-mail address",
-    "calendar date": "looks like a calendar date; the contract allows days from infusion only",
-    "record number": "looks like a record number (a keyword such as MRN, or 6+ digits)",
-    "phone number": "looks like a phone number",
-    "person name": "looks like a person's name",
+    "e-mail address": "looks like a direct identifier (e-mail address); remove it",
+    "calendar date": (
+        "looks like a direct identifier (calendar date); the contract allows days from infusion only"
+    ),
+    "record number": "looks like a direct identifier (record number: MRN, NHS no. or 6+ digits); remove it",
+    "phone number": "looks like a direct identifier (phone number); remove it",
+    "person name": "looks like a direct identifier (a person's name after a title); remove it",
     "name in patient id": (
         "patient id looks like a person's name (a space or a lowercase word of 3+ letters); "
         "use a pseudonymous code such as P01"

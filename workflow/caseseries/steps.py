@@ -147,6 +147,8 @@ def statistics(input, output, params) -> None:
 
 
 def patient_tables(input, output, params) -> None:
+    from caseseries import cohort
+
     patients = tables.read(input.patients)
     outcomes = tables.read(input.outcomes)
     first, last = params.visits[0]["name"], params.visits[-1]["name"]
@@ -160,6 +162,9 @@ def patient_tables(input, output, params) -> None:
     listing_columns = ["patient_id", "visit", "day", "ais", "neurological_level", "uems", "lems", "motor_total",
                        "lt_total", "pp_total", "scim_total"]
     tables.write(outcomes[listing_columns], output.listing)
+    characteristics = characteristics.reset_index()
+    tables.write(cohort.summary(characteristics, first, params.visits[0]["label"]), output.summary)
+    tables.write(cohort.by_site(characteristics, outcomes, first, last), output.sites)
 
 
 def safety(input, output, params) -> None:
@@ -179,9 +184,17 @@ def figures(input, output, params) -> None:
     outcomes = tables.read(input.outcomes)
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
     visit_labels = {v["name"]: v["label"] for v in params.visits}
-    day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
-    plots.save(plots.trajectories(outcomes, outcome_labels, day_columns), *output.trajectories)
-    plots.save(plots.distributions(outcomes, outcome_labels, visit_labels, params.seed), *output.distributions)
+    individual = outcomes["patient_id"].nunique() <= params.listing_max_patients
+    if individual:
+        day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
+        trajectories = plots.trajectories(outcomes, outcome_labels, day_columns)
+    else:
+        sites = tables.read(input.patients)[["patient_id", "site"]]
+        targets = {v["name"]: v["target"] for v in params.visits}
+        trajectories = plots.median_trajectories(outcomes.merge(sites, on="patient_id"), outcome_labels, targets)
+    plots.save(trajectories, *output.trajectories)
+    plots.save(plots.distributions(outcomes, outcome_labels, visit_labels, params.seed, show_points=individual),
+               *output.distributions)
     shift = tables.read(input.ais_shift).set_index("baseline")
     plots.save(plots.ais_shift(shift, visit_labels[params.visits[0]["name"]], visit_labels[params.visits[-1]["name"]]),
                *output.ais_shift)

@@ -31,8 +31,15 @@ def library(*modules):
     ]
 
 
+def reported(path, caption, category):
+    """An output shown in `snakemake --report`, with its caption from report/captions/."""
+    return report(
+        path, caption=f"../../report/captions/{caption}.rst", category=category
+    )
+
+
 def figure_files(name):
-    return [FIGURES / f"{name}.png", FIGURES / f"{name}.svg"]
+    return [reported(FIGURES / f"{name}.png", name, "Figures"), FIGURES / f"{name}.svg"]
 
 
 def report_outputs():

@@ -3,6 +3,7 @@ rule figures:
     input:
         outcomes=TABLES / "outcomes_by_visit.csv",
         ais_shift=TABLES / "ais_shift.csv",
+        patients=validated("patients"),
         code=library("figures"),
     output:
         trajectories=figure_files("trajectories"),
@@ -16,5 +17,6 @@ rule figures:
         outcomes=config["outcomes"],
         visits=config["visits"],
         seed=config["report"]["seed"],
+        listing_max_patients=config["report"]["listing_max_patients"],
     script:
         "../scripts/figures.py"

@@ -12,7 +12,9 @@ rule published_claims:
         safety_checks=rules.safety.output.checks,
         code=library("claims"),
     output:
-        TABLES / "published_claims.csv",
+        reported(
+            TABLES / "published_claims.csv", "published_claims", "Published claims"
+        ),
     log:
         LOGS / "published_claims.log",
     conda:
@@ -30,6 +32,8 @@ rule manuscript:
         citation_style="report/csl/vancouver-numeric.csl",
         characteristics=rules.patient_tables.output.characteristics,
         listing=rules.patient_tables.output.listing,
+        cohort_summary=rules.patient_tables.output.summary,
+        site_summary=rules.patient_tables.output.sites,
         descriptives=rules.statistics.output.descriptives,
         changes=rules.statistics.output.changes,
         friedman=rules.statistics.output.friedman,
@@ -76,7 +80,7 @@ rule render:
             *Path("report/templates").glob("*"),
         ],
     output:
-        REPORT / "manuscript.{format}",
+        reported(REPORT / "manuscript.{format}", "manuscript", "Manuscript"),
     log:
         LOGS / "render_{format}.log",
     wildcard_constraints:

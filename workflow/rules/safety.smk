@@ -6,9 +6,11 @@ rule safety:
         patients=validated("patients"),
         code=library("safety"),
     output:
-        summary=TABLES / "adverse_event_summary.csv",
+        summary=reported(
+            TABLES / "adverse_event_summary.csv", "adverse_events", "Safety"
+        ),
         listing=TABLES / "adverse_event_listing.csv",
-        checks=TABLES / "safety_checks.csv",
+        checks=reported(TABLES / "safety_checks.csv", "safety_checks", "Safety"),
     log:
         LOGS / "safety.log",
     conda:

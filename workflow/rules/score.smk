@@ -41,7 +41,9 @@ rule outcomes_by_visit:
         code=library("visits", "quality"),
     output:
         outcomes=TABLES / "outcomes_by_visit.csv",
-        assignment=TABLES / "visit_assignment.csv",
+        assignment=reported(
+            TABLES / "visit_assignment.csv", "visit_assignment", "Data quality"
+        ),
     log:
         LOGS / "outcomes_by_visit.log",
     conda:

@@ -4,10 +4,10 @@ rule statistics:
         TABLES / "outcomes_by_visit.csv",
         code=library("stats"),
     output:
-        descriptives=TABLES / "descriptives.csv",
-        changes=TABLES / "paired_changes.csv",
-        friedman=TABLES / "friedman.csv",
-        ais_shift=TABLES / "ais_shift.csv",
+        descriptives=reported(TABLES / "descriptives.csv", "descriptives", "Tables"),
+        changes=reported(TABLES / "paired_changes.csv", "paired_changes", "Tables"),
+        friedman=reported(TABLES / "friedman.csv", "friedman", "Tables"),
+        ais_shift=reported(TABLES / "ais_shift.csv", "ais_shift_table", "Tables"),
         ais_summary=TABLES / "ais_summary.json",
     log:
         LOGS / "statistics.log",
@@ -26,10 +26,12 @@ rule patient_tables:
     input:
         patients=validated("patients"),
         outcomes=TABLES / "outcomes_by_visit.csv",
-        code=library(),
+        code=library("cohort", "formatting"),
     output:
         characteristics=TABLES / "patient_characteristics.csv",
         listing=TABLES / "patient_listing.csv",
+        summary=TABLES / "cohort_summary.csv",
+        sites=TABLES / "site_summary.csv",
     log:
         LOGS / "patient_tables.log",
     conda:
