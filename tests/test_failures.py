@@ -104,7 +104,8 @@ def test_a_missed_visit_is_not_an_error_but_named_in_the_report(tmp_path):
 
 
 # Each rule's log file appears when its job starts: kill the whole run at that moment.
-KILL_POINTS = ["validate_isncsci", "score_isncsci", "score_scim", "outcomes_by_visit", "statistics",
+KILL_POINTS = ["validate_isncsci", "split_isncsci_by_site", "score_isncsci_S1", "score_scim_S1", "outcomes_by_visit",
+               "statistics",
                "patient_tables", "safety", "figures", "published_claims", "manuscript", "render_pdf"]
 
 
@@ -153,7 +154,7 @@ def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_c
     project = copy_project(tmp_path / "p")
     snakemake(project, "--cores", "2", check=True)
     edit_csv(project / "data" / "raw" / "scim.csv", change)
-    log = project / "results" / "logs" / "score_scim.log"
+    log = project / "results" / "logs" / "score_scim_S1.log"
     log.unlink()
     run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)

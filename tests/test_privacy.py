@@ -194,7 +194,7 @@ def rename_patient(raw_dir: Path, old: str, new: str) -> None:
 
 
 # P01 and S03-P0042 are in the valid dataset already (test_validate).
-@pytest.mark.parametrize("pseudonym", ["P0042", "SITE1-001", "S07-P0001", "Pt7", "P12345"])
+@pytest.mark.parametrize("pseudonym", ["P0042", "SITE1-001", "S07-P0001", "Pt7", "P12345", "P000001", "S03-P100000"])
 def test_pseudonymous_ids_are_accepted(raw_dir, pseudonym):
     rename_patient(raw_dir, "P01", pseudonym)
     assert set(load_raw(raw_dir)["patients"]["patient_id"]) == {pseudonym, "S03-P0042"}

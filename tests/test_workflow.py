@@ -93,7 +93,7 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
     lines[1] = ",".join(fields)
     scim.write_text("".join(lines))
     assert planned_jobs(copy) == {
-        "validate_table": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
+        "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
         "figures": 1, "published_claims": 1, "manuscript": 1, "render": 3, "all": 1,
     }  # not: score_isncsci, safety, the other validations
 

@@ -307,15 +307,15 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
 
 
 def _data_quality(
-    assignment: pd.DataFrame, outcomes: pd.DataFrame, isncsci_scored: pd.DataFrame, visit_labels: dict, limit: int
+    assignment: pd.DataFrame, outcomes: pd.DataFrame, ais_check: pd.DataFrame, visit_labels: dict, limit: int
 ) -> dict:
     outside = assignment[assignment["visit_status"] == "outside windows"]
     unused = assignment[assignment["visit_status"] == "not selected"]
     missing = outcomes[outcomes["day"].isna()]
     missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
     missing_text = fmt.names_or_counts(missing_list, limit, "missed visits")
-    recorded = isncsci_scored.dropna(subset=["recorded_ais"]) if "recorded_ais" in isncsci_scored else isncsci_scored.iloc[:0]
-    discrepant = recorded[recorded["recorded_ais"] != recorded["ais"]]
+    recorded = ais_check
+    discrepant = recorded[recorded["agrees"] == "no"]
     discrepancy_rows = pd.DataFrame(
         {
             "Patient": discrepant["patient_id"],
@@ -334,7 +334,7 @@ def _data_quality(
         "missing_visits": missing_text,
         "n_recorded_ais": len(recorded),
         "ais_discrepancies": len(discrepant),
-        # Beyond the listing limit the exams are in results/interim/isncsci_scored.csv, not the report.
+        # Beyond the listing limit the exams are listed in results/tables/recorded_ais_check.csv only.
         "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if 0 < len(discrepant) <= limit else "",
     }
 
@@ -375,7 +375,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "key_results": _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"]),
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
-        "quality": _data_quality(read["assignment"], read["outcomes"], read["isncsci_scored"], visit_labels, listing_max),
+        "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),
         "claims": {"n": len(read["claims"]), "agree": int((read["claims"]["agrees"] == "yes").sum()),
                    "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].tolist()},
         "show_listings": n_patients <= listing_max,

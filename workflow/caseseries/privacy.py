@@ -15,7 +15,8 @@ Rules
   5 March 2024, March 5, 2024, March 2024). No contract value can look like either.
 * Cells in patient_id, in the free-text columns (site, cause, term, system_organ_class, outcome)
   and in columns unknown to the contract, also: record numbers ("MRN 12345", "NHS no. 123", or any
-  run of 6+ digits) and phone numbers (7+ digits joined by spaces, dashes or parentheses, with
+  run of 6+ digits; in patient_id only an id of 6+ bare digits, since P000001 is a pseudonym)
+  and phone numbers (7+ digits joined by spaces, dashes or parentheses, with
   an optional leading +). Numeric contract columns (age, day, scores) are not checked for these:
   a day or a dose is a number, not a phone number.
 * patient_id must look pseudonymous: besides the checks above, it may not contain a space or
@@ -121,11 +122,14 @@ CALENDAR_DATE = (
     )
     + ")"
 )
-RECORD_NUMBER = (
+RECORD_NUMBER_LABELLED = (
     r"(?i:\b(?:mrn|nhs|ssn|(?:hospital|record|chart|medical record)\s*(?:no\b\.?|number|#))"
     r"\s*[:#.]?\s*\d{3,})"
-    r"|(?<!\d)\d{6,}"  # a run of 6+ digits: longer than any day, dose or score
 )
+RECORD_NUMBER = RECORD_NUMBER_LABELLED + r"|(?<!\d)\d{6,}"  # 6+ digits: longer than any day, dose or score
+# In a patient id, a letter prefix makes a pseudonymous code (P000001 in a trial of 10^5 patients);
+# only an id of bare digits, 6 or more, is taken for a record number.
+ID_RECORD_NUMBER = RECORD_NUMBER_LABELLED + r"|^\d{6,}$"
 PHONE_NUMBER = r"(?<![\w+])\+?\(?\d(?:[\s\-()]*\d){6,}"  # 7+ digits, separators between
 TITLE_AND_NAME = r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?\s+[A-Z][a-z]+"  # case-sensitive on purpose
 NAME_IN_ID = r"(?s:.*(?:\s|[a-z]{3,}).*)"  # the whole id, so its mask starts with its first character
@@ -146,7 +150,11 @@ VALUE_RULES = {
 CODED_CHECKS = (("e-mail address", EMAIL), ("calendar date", CALENDAR_DATE))
 TEXT_CHECKS = CODED_CHECKS + (("record number", RECORD_NUMBER), ("phone number", PHONE_NUMBER))
 FREE_TEXT_CHECKS = TEXT_CHECKS + (("person name", TITLE_AND_NAME),)
-PATIENT_ID_CHECKS = TEXT_CHECKS + (("name in patient id", NAME_IN_ID),)
+PATIENT_ID_CHECKS = CODED_CHECKS + (
+    ("record number", ID_RECORD_NUMBER),
+    ("phone number", PHONE_NUMBER),
+    ("name in patient id", NAME_IN_ID),
+)
 
 FREE_TEXT_COLUMNS = ("site", "cause", "term", "system_organ_class", "outcome")
 CONTRACT_COLUMNS = {

@@ -11,19 +11,13 @@ import pandas as pd
 from caseseries.visits import OUTSIDE, SELECTED
 
 
-def _line(frame: pd.DataFrame, index) -> int:
-    # Validated tables keep the raw row order, and validation refuses blank lines inside
-    # isncsci.csv and scim.csv (which have no free text), so a row's line is its position + 2.
-    return frame.index.get_loc(index) + 2
-
-
 def outside_windows(scored: pd.DataFrame, file: str, visits: list[dict]) -> list[str]:
     windows = ", ".join(f"{v['name']} [{v['window'][0]}, {v['window'][1]}]" for v in visits)
     outside = scored[scored["visit_status"] == OUTSIDE]
     return [
-        f"{file} line {_line(scored, i)}, column day, value '{row.day}': assessment of {row.patient_id} "
+        f"{file} line {row.line}, column day, value '{row.day}': assessment of {row.patient_id} "
         f"is in no visit window ({windows})"
-        for i, row in zip(outside.index, outside.itertuples())
+        for row in outside.itertuples()
     ]
 
 
@@ -41,9 +35,9 @@ def recorded_ais_mismatch(exams: pd.DataFrame, file: str) -> list[str]:
     recorded = exams.dropna(subset=["recorded_ais"])
     differ = recorded[recorded["recorded_ais"] != recorded["ais"]]
     return [
-        f"{file} line {_line(exams, i)}, column recorded_ais, value '{row.recorded_ais}': the segmental exam "
+        f"{file} line {row.line}, column recorded_ais, value '{row.recorded_ais}': the segmental exam "
         f"of {row.patient_id} on day {row.day} classifies as AIS {row.ais}"
-        for i, row in zip(differ.index, differ.itertuples())
+        for row in differ.itertuples()
     ]
 
 

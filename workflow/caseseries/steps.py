@@ -71,12 +71,22 @@ def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
     return assigned
 
 
+def split_by_site(input, output, params) -> None:
+    from caseseries.sharding import split_by_site as split
+
+    shards = {Path(path).parent.name: path for path in output}
+    parts = split(tables.read(input.assessments), tables.read(input.patients), list(shards))
+    for shard, path in shards.items():
+        tables.write(parts[shard], path)
+        log.info("site %s: %d rows", shard, len(parts[shard]))
+
+
 def score_isncsci(input, output, params) -> None:
     from caseseries import isncsci
 
     exams = tables.read(input.exams)
     classified = isncsci.classify(exams)
-    keep = ["patient_id", "day"] + (["recorded_ais"] if "recorded_ais" in exams else [])
+    keep = ["patient_id", "day", "line", "recorded_ais"]
     scored = pd.concat([exams[keep], classified], axis=1)
     tables.write(_with_visits(scored, params.visits), output[0])
 
@@ -84,7 +94,8 @@ def score_isncsci(input, output, params) -> None:
 def score_scim(input, output, params) -> None:
     from caseseries import scim
 
-    scored = scim.score(tables.read(input.scim))
+    assessments = tables.read(input.scim)
+    scored = scim.score(assessments).assign(line=assessments["line"])
     tables.write(_with_visits(scored, params.visits), output[0])
 
 
@@ -97,9 +108,14 @@ def _selected(scored: pd.DataFrame, keep: list[str], day_column: str) -> pd.Data
     return chosen[["patient_id", "visit", "day", *keep]].rename(columns={"day": day_column})
 
 
+def _gather(paths) -> pd.DataFrame:
+    """The per-site tables as one, in raw-file order."""
+    return pd.concat([tables.read(path) for path in paths], ignore_index=True).sort_values("line", ignore_index=True)
+
+
 def outcomes_by_visit(input, output, params) -> None:
-    isncsci_scored = tables.read(input.isncsci)
-    scim_scored = tables.read(input.scim)
+    isncsci_scored = _gather(input.isncsci)
+    scim_scored = _gather(input.scim)
     patient_ids = sorted(tables.read(input.patients)["patient_id"])
     visit_names = [v["name"] for v in params.visits]
     found = quality.problems(isncsci_scored, scim_scored, patient_ids, params.visits, params.data_quality)
@@ -125,6 +141,11 @@ def outcomes_by_visit(input, output, params) -> None:
     )
     assignment = assignment[["instrument", "patient_id", "day", "visit", "visit_status"]]
     tables.write(assignment.sort_values(["instrument", "patient_id", "day"]), output.assignment)
+
+    recorded = isncsci_scored.dropna(subset=["recorded_ais"])
+    check = recorded[["patient_id", "day", "line", "recorded_ais", "ais", "neurological_level"]]
+    tables.write(check.assign(agrees=(check["recorded_ais"] == check["ais"]).map({True: "yes", False: "no"})),
+                 output.ais_check)
 
 
 def statistics(input, output, params) -> None:

@@ -1,6 +1,9 @@
 from pathlib import Path
 
+import pandas as pd
+
 from caseseries.contract import DATASET_DESCRIPTION, RAW_FILES
+from caseseries.sharding import shard_name
 from caseseries.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
@@ -18,6 +21,31 @@ check_windows(config["visits"])
 
 def raw(table):
     return RAW / RAW_FILES[table]
+
+
+def site_shards():
+    """Shard names, one per site in patients.csv, so that per-site work runs as parallel jobs
+    (on a cluster, each its own job). Read when the workflow starts; if the file cannot be read,
+    no shard is planned and validation reports the problem."""
+    try:
+        sites = (
+            pd.read_csv(raw("patients"), usecols=["site"], dtype=str)["site"]
+            .dropna()
+            .unique()
+        )
+    except (
+        OSError,
+        ValueError,
+    ):  # missing or malformed: the validate jobs will say what is wrong
+        return []
+    return sorted({shard_name(site) for site in sites})
+
+
+SHARDS = site_shards()
+
+
+def per_site(name):
+    return [INTERIM / "sites" / shard / name for shard in SHARDS]
 
 
 def validated(table):

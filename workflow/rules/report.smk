@@ -44,7 +44,7 @@ rule manuscript:
         safety_checks=rules.safety.output.checks,
         assignment=rules.outcomes_by_visit.output.assignment,
         outcomes=rules.outcomes_by_visit.output.outcomes,
-        isncsci_scored=rules.score_isncsci.output[0],
+        ais_check=rules.outcomes_by_visit.output.ais_check,
         claims=rules.published_claims.output[0],
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],

@@ -1,12 +1,34 @@
+# Scoring runs as one job per site (SHARDS, from patients.csv), so that a cluster can score the
+# sites of a multicentre trial in parallel; outcomes_by_visit gathers them.
+
+
+rule split_by_site:
+    """Split one instrument's validated assessments by site."""
+    input:
+        assessments=INTERIM / "validated" / "{instrument}.csv",
+        patients=validated("patients"),
+        code=library("sharding"),
+    output:
+        per_site("{instrument}.csv"),
+    log:
+        LOGS / "split_{instrument}_by_site.log",
+    wildcard_constraints:
+        instrument="isncsci|scim",
+    conda:
+        ENV
+    script:
+        "../scripts/split_by_site.py"
+
+
 rule score_isncsci:
     """ISNCSCI totals, levels and AIS grade per exam, and the visit each exam counts for."""
     input:
-        exams=validated("isncsci"),
+        exams=INTERIM / "sites" / "{site}" / "isncsci.csv",
         code=library("isncsci", "visits"),
     output:
-        INTERIM / "isncsci_scored.csv",
+        INTERIM / "sites" / "{site}" / "isncsci_scored.csv",
     log:
-        LOGS / "score_isncsci.log",
+        LOGS / "score_isncsci_{site}.log",
     conda:
         ENV
     params:
@@ -18,12 +40,12 @@ rule score_isncsci:
 rule score_scim:
     """SCIM-III subscales and total per assessment, and the visit each counts for."""
     input:
-        scim=validated("scim"),
+        scim=INTERIM / "sites" / "{site}" / "scim.csv",
         code=library("scim", "visits"),
     output:
-        INTERIM / "scim_scored.csv",
+        INTERIM / "sites" / "{site}" / "scim_scored.csv",
     log:
-        LOGS / "score_scim.log",
+        LOGS / "score_scim_{site}.log",
     conda:
         ENV
     params:
@@ -33,10 +55,11 @@ rule score_scim:
 
 
 rule outcomes_by_visit:
-    """One row per patient and visit with every outcome; every assessment's visit status."""
+    """One row per patient and visit with every outcome; every assessment's visit status;
+    the recorded against the computed AIS grade of every exam."""
     input:
-        isncsci=rules.score_isncsci.output[0],
-        scim=rules.score_scim.output[0],
+        isncsci=per_site("isncsci_scored.csv"),
+        scim=per_site("scim_scored.csv"),
         patients=validated("patients"),
         code=library("visits", "quality"),
     output:
@@ -44,6 +67,7 @@ rule outcomes_by_visit:
         assignment=reported(
             TABLES / "visit_assignment.csv", "visit_assignment", "Data quality"
         ),
+        ais_check=TABLES / "recorded_ais_check.csv",
     log:
         LOGS / "outcomes_by_visit.log",
     conda:

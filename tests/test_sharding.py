@@ -1,0 +1,20 @@
+import pandas as pd
+
+from caseseries.sharding import shard_name, split_by_site
+
+PATIENTS = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "site": ["Oslo", "São Paulo/2", "Oslo"]})
+
+
+def test_shard_names_are_safe_file_names():
+    assert shard_name("Oslo") == "Oslo"
+    assert shard_name("São Paulo/2") == "S_o_Paulo_2"
+
+
+def test_rows_go_to_their_site_in_raw_order_with_their_raw_line():
+    rows = pd.DataFrame({"patient_id": ["P3", "P1", "P2", "P1"], "day": [0, 0, 0, 90]})
+    parts = split_by_site(rows, PATIENTS, ["Oslo", "S_o_Paulo_2", "Empty"])
+    oslo = parts["Oslo"]
+    assert oslo["patient_id"].tolist() == ["P3", "P1", "P1"]
+    assert oslo["line"].tolist() == [2, 3, 5]  # header is line 1
+    assert parts["S_o_Paulo_2"]["line"].tolist() == [4]
+    assert parts["Empty"].empty and list(parts["Empty"].columns) == ["patient_id", "day", "line"]
