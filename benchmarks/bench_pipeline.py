@@ -116,17 +116,7 @@ def library_env(project: Path) -> dict:
                          "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def split_patient_ids(raw_dir: Path) -> None:
-    """Workaround for n >= 100000: the generator's ids get 6 digits (P000001), which the privacy
-    check (caseseries/privacy.py, RECORD_NUMBER: any run of 6+ digits) rejects as a record
-    number in every row. Rewrite them as P000-001 (same order, same length + 1) in every file."""
-    pattern = re.compile(rb"\bP(\d{3,})(\d{3})\b")
-    for path in raw_dir.glob("*.csv"):
-        path.write_bytes(pattern.sub(rb"P\1-\2", path.read_bytes()))
-
-
-def make_project(root: Path, snapshot_dir: Path, patients: int, sites: int, days: list[int], seed: int,
-                 split_ids: bool = False) -> dict:
+def make_project(root: Path, snapshot_dir: Path, patients: int, sites: int, days: list[int], seed: int) -> dict:
     shutil.copytree(snapshot_dir, root)
     config = yaml.safe_load((root / "config.yaml").read_text())
     config["visits"] = visit_windows(days)
@@ -142,8 +132,6 @@ def make_project(root: Path, snapshot_dir: Path, patients: int, sites: int, days
         capture_output=True, text=True, check=True, env=library_env(root),
     )
     generate_s = time.perf_counter() - start
-    if split_ids:
-        split_patient_ids(root / "data" / "raw")
     found = re.search(r"(\d+) exams", out.stdout)
     exams = int(found.group(1)) if found else None
     raw_mb = sum(p.stat().st_size for p in (root / "data" / "raw").iterdir()) / 2**20
@@ -305,8 +293,7 @@ def growth_exponent(sizes, walls) -> float | None:
 def run_size(n: int, args, base: Path) -> dict:
     project = base / f"n{n}"
     days = [int(d) for d in args.visits.split(",")]
-    setup = make_project(project, base / "snapshot", n, args.sites, days, args.seed,
-                         split_ids=args.split_ids and n >= 100_000)
+    setup = make_project(project, base / "snapshot", n, args.sites, days, args.seed)
     print(f"[n={n}] generated {setup['exams']} exams ({setup['raw_mb']:.1f} MB raw) in "
           f"{setup['generate_s']:.1f} s; running snakemake --cores {args.cores} in {project}", flush=True)
     shutil.rmtree(project / "results", ignore_errors=True)  # a fresh results dir
@@ -380,8 +367,6 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects (paths printed)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to create the temporary projects")
     parser.add_argument("--json", type=Path, default=None, help="also write every measurement here")
-    parser.add_argument("--split-ids", action="store_true",
-                        help="n >= 100000: rewrite ids P000001 as P000-001 (see split_patient_ids)")
     parser.add_argument("--source", choices=("worktree", "HEAD"), default="worktree",
                         help="snapshot the working tree (default) or the last commit")
     args = parser.parse_args(argv)

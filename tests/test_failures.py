@@ -7,7 +7,7 @@ import time
 
 import pytest
 import yaml
-from workflow_helpers import SNAKEMAKE, copy_project, digest, products, snakemake
+from workflow_helpers import SNAKEMAKE, copy_project, digest, own_library, products, snakemake
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_a_run_killed_in_any_rule_completes_on_restart_with_identical_outputs(re
     project = copy_project(tmp_path / "p")
     log = project / "results" / "logs" / f"{log_name}.log"
     run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+                           stderr=subprocess.DEVNULL, start_new_session=True, env=own_library(project))
     deadline = time.monotonic() + 120
     while not log.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -129,7 +129,7 @@ def test_a_run_killed_in_any_rule_completes_on_restart_with_identical_outputs(re
 def test_two_runs_started_at_once_do_not_corrupt_each_other(reference, tmp_path):
     project = copy_project(tmp_path / "p")
     runs = [subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+                             stderr=subprocess.PIPE, text=True, env=own_library(project)) for _ in range(2)]
     outcomes = [(run.wait(), run.stderr.read()) for run in runs]
     codes = sorted(code for code, _ in outcomes)
     # Either Snakemake's lock turns the second run away, or the second finds nothing left to do.
@@ -157,7 +157,7 @@ def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_c
     log = project / "results" / "logs" / "score_scim_S1.log"
     log.unlink()
     run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+                           stderr=subprocess.DEVNULL, start_new_session=True, env=own_library(project))
     while not log.exists() and run.poll() is None:
         time.sleep(0.02)
     os.killpg(run.pid, signal.SIGKILL)

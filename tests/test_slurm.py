@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import REPO, copy_project
+from workflow_helpers import REPO, copy_project, own_library
 
 PROFILE = REPO / "profiles" / "slurm"
 TEMPLATE = REPO / "tests" / "slurm" / "slurm.conf.in"
@@ -201,8 +201,8 @@ def slurm():
             unavailable(f"cannot create a MUNGE key: {made.stderr.strip()}")
         cluster.start(
             "munged", program("munged"), "--foreground", f"--key-file={key}",
-            f"--socket={root / 'run' / 'munge.socket'}", f"--pid-file={root / 'run' / 'munged.pid'}", f"--log-file={root / 'log' / 'munged.log'}",
-            f"--seed-file={root / 'munge' / 'munged.seed'}",
+            f"--socket={root / 'run' / 'munge.socket'}", f"--pid-file={root / 'run' / 'munged.pid'}",
+            f"--log-file={root / 'log' / 'munged.log'}", f"--seed-file={root / 'munge' / 'munged.seed'}",
         )
         wait_for(lambda: (root / "run" / "munge.socket").exists() or not cluster.alive(), 15)
         if not (root / "run" / "munge.socket").exists():
@@ -242,10 +242,31 @@ def wait_for(condition, timeout: float) -> None:
         time.sleep(0.5)
 
 
+def tail(path: Path, lines: int = 30) -> str:
+    return f"--- {path} ---\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def failed_job_logs(project: Path, jobs: str) -> str:
+    """The SLURM log (the job's own Snakemake output) and the rule's log of every job that did
+    not complete, for the failure message: the project folder may be gone when someone reads it."""
+    found = []
+    for line in jobs.splitlines():
+        job_id, state, comment, _ = line.split("|")
+        if state == "COMPLETED":
+            continue
+        found += [tail(path) for path in (project / ".snakemake" / "slurm_logs").rglob(f"{job_id}.log")]
+        rule = re.sub(r"^rule_(\w+?)(_wildcards_.*)?$", r"\1", comment)
+        found += [tail(path) for path in (project / "results" / "logs").glob(f"*{rule}*.log")]
+    return "\n".join(found)
+
+
 def test_the_pipeline_runs_through_slurm_with_the_profile(slurm, tmp_path):
     project = copy_project(tmp_path / "project")
+    # The jobs import caseseries from the copy, not from the editable install in the work tree,
+    # so that edits there while the pipeline runs (two minutes) cannot mix into this build.
+    env = {**slurm.env, "PYTHONPATH": own_library(project)["PYTHONPATH"]}
     planned = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--dry-run"], cwd=project, env=slurm.env,
+        [sys.executable, "-m", "snakemake", "--dry-run"], cwd=project, env=env,
         capture_output=True, text=True, timeout=120,
     )
     assert planned.returncode == 0, planned.stderr[-4000:]
@@ -265,12 +286,14 @@ def test_the_pipeline_runs_through_slurm_with_the_profile(slurm, tmp_path):
             "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
             "--retries", "0",
         ],
-        cwd=project, env=slurm.env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+        cwd=project, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
         preexec_fn=die_with_parent,
     )
     elapsed = time.monotonic() - started
     jobs = slurm.run("squeue", "--noheader", "--states=all", "--format=%i|%T|%k|%j").stdout
-    assert result.returncode == 0, f"{result.stderr[-6000:]}\nSLURM jobs:\n{jobs}\n{slurm.logs()}"
+    assert result.returncode == 0, (
+        f"{result.stderr[-5000:]}\nSLURM jobs:\n{jobs}\n{failed_job_logs(project, jobs)}\n{slurm.logs()}"
+    )
     print(f"pipeline through SLURM: {elapsed:.0f} s")
 
     # Every rule but the local target ran as a SLURM job (the plugin puts rule_<name> in the job

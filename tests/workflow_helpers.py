@@ -1,6 +1,7 @@
 """Running the whole workflow on a temporary copy of the project, for the end-to-end tests."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -21,8 +22,14 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def own_library(project: Path) -> dict:
+    """Environment in which the copy runs its own library, not the editable install's."""
+    paths = [str(project / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def snakemake(project: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
-    result = subprocess.run([*SNAKEMAKE, *args], cwd=project, capture_output=True, text=True)
+    result = subprocess.run([*SNAKEMAKE, *args], cwd=project, capture_output=True, text=True, env=own_library(project))
     if check:
         assert result.returncode == 0, result.stderr[-4000:]
     return result

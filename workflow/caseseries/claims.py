@@ -67,7 +67,8 @@ def concordance(claims_file: Path, results: dict) -> pd.DataFrame:
             {
                 "id": claim["id"],
                 "claim": claim["claim"],
-                "source": f"{spec['source']}, {claim['where']}",
+                "source": spec["source"],
+                "where": claim["where"],
                 "published": str(claim["published"]),
                 "this_run": _describe(value),
                 "agrees": "yes" if _agrees(claim["expect"], value, spec["alpha"]) else "no",

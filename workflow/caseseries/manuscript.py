@@ -73,40 +73,36 @@ def descriptives_table(descriptives: pd.DataFrame, outcome_labels: dict, visit_l
     return fmt.markdown_table(pd.DataFrame(rows), "ll" + "r" * len(visit_labels))
 
 
-def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
+def _change_rows(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, cells: dict) -> pd.DataFrame:
+    """One row per outcome and follow-up, the outcome named on its first row; `cells` maps each
+    further column to a function of the paired_changes row."""
     rows = []
     for outcome, label in outcome_labels.items():
         for i, row in enumerate(changes[changes["outcome"] == outcome].itertuples()):
-            rows.append(
-                {
-                    "Outcome": f"**{label}**" if i == 0 else "",
-                    "Visit": visit_labels[row.visit],
-                    "n": fmt.count(row.n_pairs),
-                    "Median change": fmt.num(row.median_change),
-                    f"HL estimate ({ci_percent} CI)": fmt.estimate_ci(row.hl_estimate, row.hl_ci_low, row.hl_ci_high),
-                    "p": fmt.p_value(row.p_value),
-                    "p (adj.)": fmt.p_value(row.p_adjusted),
-                    "r": fmt.num(row.rank_biserial, 2),
-                }
-            )
-    return fmt.markdown_table(pd.DataFrame(rows), "llrrrrrr")
+            first = {"Outcome": f"**{label}**" if i == 0 else "", "Visit": visit_labels[row.visit],
+                     "n": fmt.count(row.n_pairs)}
+            rows.append(first | {column: cell(row) for column, cell in cells.items()})
+    return pd.DataFrame(rows)
+
+
+def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
+    cells = {
+        "Median change": lambda r: fmt.num(r.median_change),
+        f"HL estimate ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.hl_estimate, r.hl_ci_low, r.hl_ci_high),
+        "p": lambda r: fmt.p_value(r.p_value),
+        "p (adj.)": lambda r: fmt.p_value(r.p_adjusted),
+        "r": lambda r: fmt.num(r.rank_biserial, 2),
+    }
+    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrrrr")
 
 
 def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
-    rows = []
-    for outcome, label in outcome_labels.items():
-        for i, row in enumerate(changes[changes["outcome"] == outcome].itertuples()):
-            rows.append(
-                {
-                    "Outcome": f"**{label}**" if i == 0 else "",
-                    "Visit": visit_labels[row.visit],
-                    "n": fmt.count(row.n_pairs),
-                    f"Mean change ({ci_percent} CI)": fmt.estimate_ci(row.t_mean_change, row.t_ci_low, row.t_ci_high),
-                    "Paired t-test p": fmt.p_value(row.t_p_value),
-                    "Wilcoxon p": fmt.p_value(row.p_value),
-                }
-            )
-    return fmt.markdown_table(pd.DataFrame(rows), "llrrrr")
+    cells = {
+        f"Mean change ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.t_mean_change, r.t_ci_low, r.t_ci_high),
+        "Paired t-test p": lambda r: fmt.p_value(r.t_p_value),
+        "Wilcoxon p": lambda r: fmt.p_value(r.p_value),
+    }
+    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrr")
 
 
 def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
@@ -193,7 +189,7 @@ def claims_table(claims: pd.DataFrame) -> str:
     rows = pd.DataFrame(
         {
             "Claim": claims["claim"],
-            "Source": claims["source"],
+            "Source": claims["where"],
             "Published": claims["published"],
             "This run": claims["this_run"].str.replace("->", "\u2192"),
             "Agrees": claims["agrees"],
@@ -376,7 +372,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
         "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),
-        "claims": {"n": len(read["claims"]), "agree": int((read["claims"]["agrees"] == "yes").sum()),
+        "claims": {"n": len(read["claims"]), "source": read["claims"]["source"].iloc[0] if len(read["claims"]) else "", "agree": int((read["claims"]["agrees"] == "yes").sum()),
                    "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].tolist()},
         "show_listings": n_patients <= listing_max,
         "listing_max": listing_max,
