@@ -26,5 +26,9 @@ rule all:
         report_outputs(),
 
 
+onstart:
+    hold_run_lock()
+
+
 onerror:
     remove_report()

@@ -1,5 +1,6 @@
 """The whole workflow on bad or incomplete data, killed runs and concurrent runs."""
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -128,16 +129,32 @@ def test_a_run_killed_in_any_rule_completes_on_restart_with_identical_outputs(re
 
 def test_two_runs_started_at_once_do_not_corrupt_each_other(reference, tmp_path):
     project = copy_project(tmp_path / "p")
-    runs = [subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=own_library(project)) for _ in range(2)]
-    outcomes = [(run.wait(), run.stderr.read()) for run in runs]
-    codes = sorted(code for code, _ in outcomes)
-    # Either Snakemake's lock turns the second run away, or the second finds nothing left to do.
-    assert codes[0] == 0
-    if codes[1] != 0:
-        assert any("LockException" in err for code, err in outcomes if code != 0)
+    logs = [tmp_path / f"run{i}.log" for i in range(2)]
+    runs = [subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
+                             stderr=log.open("w"), env=own_library(project)) for log in logs]
+    codes = [run.wait() for run in runs]
+    # One run builds everything; the other is turned away by a lock, unless it started after the
+    # first had finished and found nothing to do.
+    assert 0 in codes, [log.read_text()[-2000:] for log in logs]
+    for code, log in zip(codes, logs):
+        if code != 0:
+            text = log.read_text()
+            assert "another Snakemake run is using" in text or "LockException" in text, text[-2000:]
     snakemake(project, "--cores", "2", check=True)
     assert products(project) == products(reference)
+
+
+def test_a_run_is_turned_away_while_another_holds_the_results_folder(tmp_path):
+    # Snakemake's own lock can be passed by two runs started at the same instant; the run lock
+    # (an flock on results/.run.lock) cannot. Hold it here as a running build would.
+    project = copy_project(tmp_path / "p")
+    (project / "results").mkdir()
+    with open(project / "results" / ".run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = snakemake(project, "--cores", "1")
+    assert result.returncode != 0
+    assert "another Snakemake run is using results" in result.stderr
+    assert sorted(p.name for p in (project / "results").iterdir()) == [".run.lock"]  # no job ran
 
 
 def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build(tmp_path):

@@ -234,6 +234,12 @@ def _report_date(repository: Path) -> str:
     return git_state(repository)["date"] or "undated"
 
 
+def _engine_words(description: str) -> str:
+    """'embedded: pandoc 3.9 + typst 0.15.2' -> 'the embedded engine (pandoc 3.9 + typst 0.15.2)'."""
+    kind, _, tools = description.partition(": ")
+    return f"the embedded engine ({tools})" if kind == "embedded" and tools else description
+
+
 def manuscript(input, output, params) -> None:
     import json
     import shutil
@@ -254,7 +260,7 @@ def manuscript(input, output, params) -> None:
         "report_date": _report_date(repository),
         "git": provenance.git_state(repository),
         "versions": versions,
-        "engine": engine_description(config["report"]["engine"]),
+        "engine": _engine_words(engine_description(config["report"]["engine"])),
         "checksum_table": fmt.markdown_table(
             checksums.rename(columns={"file": "File", "bytes": "Bytes", "sha256": "SHA-256"}).assign(
                 **{"SHA-256": lambda f: "`" + f["SHA-256"] + "`"}

@@ -75,6 +75,31 @@ def report_outputs():
 
 
 def remove_report():
-    """After a failed run no manuscript may remain that does not match data/raw and the code."""
+    """After a failed run no manuscript may remain that does not match data/raw and the code
+    (unless this run was turned away: the report is then another run's)."""
+    if not RUN_LOCKS:
+        return
     for path in REPORT.glob("manuscript.*"):
         path.unlink()
+
+
+RUN_LOCKS = []  # open lock files, held until this Snakemake process exits
+
+
+def hold_run_lock():
+    """Snakemake's own lock is not atomic: two runs started at the same instant can both pass it.
+    An exclusive flock on results/.run.lock, held while this run lives (the kernel drops it when
+    the process dies, even on SIGKILL), turns the second run away before it starts any job.
+    """
+    import fcntl
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    handle = open(RESULTS / ".run.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WorkflowError(
+            f"another Snakemake run is using {RESULTS}; wait until it has finished"
+        )
+    RUN_LOCKS.append(handle)
