@@ -6,7 +6,8 @@ from caseseries import formatting as fmt
 
 
 def test_numbers_use_a_true_minus_and_no_negative_zero():
-    assert fmt.num(-1.25, 1) == "\u22121.2"  # round-half-even of the binary value 1.25 -> 1.2
+    assert fmt.num(-1.25, 1) == "\u22121.3"  # half away from zero, as journals round
+    assert fmt.num(3.25, 1) == "3.3" and fmt.p_value(0.0625) == "0.063"
     assert fmt.num(-0.04, 1) == "0.0"
     assert fmt.num(math.nan) == "\u2013"
 
@@ -15,6 +16,10 @@ def test_p_values():
     assert fmt.p_value(0.0156) == "0.016"
     assert fmt.p_value(0.0004) == "<0.001"
     assert fmt.p_value(None) == "\u2013"
+
+
+def test_hodges_lehmann_shifts_keep_quarter_points():
+    assert [fmt.shift(v) for v in (1.75, 2.5, 4.0, -0.25)] == ["1.75", "2.5", "4.0", "\u22120.25"]
 
 
 def test_summaries():

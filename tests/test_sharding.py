@@ -18,3 +18,11 @@ def test_rows_go_to_their_site_in_raw_order_with_their_raw_line():
     assert oslo["line"].tolist() == [2, 3, 5]  # header is line 1
     assert parts["S_o_Paulo_2"]["line"].tolist() == [4]
     assert parts["Empty"].empty and list(parts["Empty"].columns) == ["patient_id", "day", "line"]
+
+
+def test_a_row_whose_site_has_no_planned_shard_is_an_error_not_a_silent_loss():
+    import pytest
+
+    rows = pd.DataFrame({"patient_id": ["P1", "P2"], "day": [0, 0]})
+    with pytest.raises(ValueError, match="S_o_Paulo_2"):
+        split_by_site(rows, PATIENTS, ["Oslo"])

@@ -494,3 +494,16 @@ def test_ais_shift_patient_without_visit_row_is_missing():
     assert summary["missing_ids"] == ["P05"]  # no day90 row at all
     assert summary["improved_transitions"] == ["P07: A->B"]
     assert summary["n_pairs"] == 6 and summary["unchanged"] == 5
+
+
+def test_the_p_method_follows_scipys_auto_rule():
+    from caseseries.stats import wilcoxon_p_method
+
+    # Hand-built differences: no ties/zeros -> exact up to 50 pairs; with ties or zeros the full
+    # permutation distribution up to 13 pairs; otherwise the normal approximation.
+    assert wilcoxon_p_method(np.arange(1.0, 8.0)) == "exact"
+    assert wilcoxon_p_method(np.array([1.0, 1.0, 2.0, 3.0, -4.0])) == "exact (permutation)"
+    assert wilcoxon_p_method(np.array([0.0, 1.0, 2.0, 3.0, -4.0])) == "exact (permutation)"
+    assert wilcoxon_p_method(np.arange(1.0, 15.0).round() // 2 + 1) == "normal approximation"  # 14, tied
+    assert wilcoxon_p_method(np.arange(1.0, 52.0)) == "normal approximation"  # 51 untied
+    assert wilcoxon_p_method(np.arange(1.0, 51.0)) == "exact"  # 50 untied

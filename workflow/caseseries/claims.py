@@ -30,8 +30,7 @@ def metrics(results: dict) -> dict:
     for check, row in checks.iterrows():
         values[f"positive_{check}"] = int(row["positive_findings"])
     for row in changes.itertuples():
-        values[f"improved:{row.outcome}:{row.visit}"] = {"p_value": row.p_value, "median_change": row.median_change,
-                                                         "hl_estimate": row.hl_estimate}
+        values[f"improved:{row.outcome}:{row.visit}"] = {"p_value": row.p_value, "hl_estimate": row.hl_estimate}
     return values
 
 

@@ -7,6 +7,16 @@ from caseseries import formatting as fmt
 from caseseries.contract import AIS_GRADES
 
 
+# A grade that NT left open ("C,D") is undetermined; no exam at the visit is missing.
+GRADE_GAPS = ("undetermined", "missing")
+
+
+def cohort_grade(grade) -> str:
+    if fmt.is_missing(grade):
+        return "missing"
+    return grade if grade in AIS_GRADES else "undetermined"
+
+
 def _median_iqr(values: pd.Series, digits: int = 1) -> str:
     return fmt.median_iqr(values.median(), values.quantile(0.25), values.quantile(0.75), digits)
 
@@ -15,6 +25,19 @@ def _counts(values: pd.Series, n: int, order=None) -> list[tuple[str, str]]:
     counts = values.value_counts()
     order = [o for o in (order or sorted(counts.index)) if o in counts.index]
     return [(str(level), fmt.percent(int(counts[level]), n)) for level in order]
+
+
+REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "intact", *GRADE_GAPS)
+
+
+def _region(level) -> str:
+    """C5 -> cervical; a level NT left open across regions ("T12,L1") is undetermined."""
+    if fmt.is_missing(level):
+        return "missing"
+    if level == "INT":
+        return "intact"
+    regions = {{"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}[part[0]] for part in level.split(",")}
+    return regions.pop() if len(regions) == 1 else "undetermined"
 
 
 def summary(characteristics: pd.DataFrame, first: str, first_label: str) -> pd.DataFrame:
@@ -32,13 +55,11 @@ def summary(characteristics: pd.DataFrame, first: str, first_label: str) -> pd.D
         ("Cells (×10⁸), median [IQR]", "", _median_iqr(characteristics["cell_dose_1e8"], 2)),
     ]
     rows += [("Cause", level, value) for level, value in _counts(characteristics["cause"], n)]
-    baseline_ais = characteristics[f"{first}_ais"].fillna("not determined")
+    baseline_ais = characteristics[f"{first}_ais"].map(cohort_grade)
     rows += [(f"AIS grade, {first_label.lower()}", level, value)
-             for level, value in _counts(baseline_ais, n, [*AIS_GRADES, "not determined"])]
-    region = characteristics[f"{first}_neurological_level"].str[0].map(
-        {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}).fillna("not determined")
+             for level, value in _counts(baseline_ais, n, [*AIS_GRADES, *GRADE_GAPS])]
     rows += [(f"Neurological level, {first_label.lower()}", level, value)
-             for level, value in _counts(region, n, ["cervical", "thoracic", "lumbar", "sacral", "not determined"])]
+             for level, value in _counts(characteristics[f"{first}_neurological_level"].map(_region), n, REGIONS)]
     return pd.DataFrame(rows, columns=["characteristic", "level", "value"])
 
 

@@ -48,7 +48,8 @@ def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, day_columns: dict
     fig, axes = _grid(len(outcome_labels))
     patients = sorted(outcomes["patient_id"].unique())
     colours = sns.color_palette("colorblind", 10)
-    style = {p: (colours[i % 10], MARKERS[i % len(MARKERS)]) for i, p in enumerate(patients)}
+    # Ten colours, then the next marker: patients i and i + 10 differ in marker, not colour.
+    style = {p: (colours[i % 10], MARKERS[(i // 10) % len(MARKERS)]) for i, p in enumerate(patients)}
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
         day = day_columns[outcome]
         for patient, rows in outcomes.sort_values(day).groupby("patient_id"):

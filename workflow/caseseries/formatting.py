@@ -1,6 +1,7 @@
 """Number formatting for the manuscript (journal style) and Markdown pipe tables."""
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -12,14 +13,26 @@ def is_missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _round_half_up(value, digits: int) -> str:
+    # As journals round (0.0625 -> 0.063, 3.25 -> 3.3), not float formatting's half-to-even.
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
 def num(value, digits: int = 1) -> str:
     """A number with fixed decimals and a true minus sign; '–' when missing."""
     if is_missing(value):
         return DASH
-    text = f"{value:.{digits}f}"
+    text = _round_half_up(value, digits)
     if float(text) == 0:
         return text.lstrip("-")  # no "-0.0"
     return MINUS + text[1:] if text.startswith("-") else text
+
+
+def shift(value) -> str:
+    """A Hodges-Lehmann estimate or limit: of integer scores these are multiples of 0.25, so up
+    to two decimals, at least one (1.75, 2.5, 4.0)."""
+    text = num(value, 2)
+    return text[:-1] if text.endswith("0") and text != DASH else text
 
 
 def num_signed(value) -> str:
@@ -49,7 +62,7 @@ def p_value(p) -> str:
         return DASH
     if p < 0.001:
         return "<0.001"
-    return f"{p:.3f}"
+    return _round_half_up(p, 3)
 
 
 def p_statement(formatted: str) -> str:
@@ -73,8 +86,9 @@ def span(low, high, digits: int = 1) -> str:
     return f"{num(low, digits)}{joiner}{num(high, digits)}"
 
 
-def estimate_ci(estimate, low, high, digits: int = 1) -> str:
-    return DASH if is_missing(estimate) else f"{num(estimate, digits)} ({num(low, digits)} to {num(high, digits)})"
+def estimate_ci(estimate, low, high, digits: int = 1, number=None) -> str:
+    number = number or (lambda v: num(v, digits))
+    return DASH if is_missing(estimate) else f"{number(estimate)} ({number(low)} to {number(high)})"
 
 
 def percent(part, whole, digits: int = 0) -> str:

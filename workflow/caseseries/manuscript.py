@@ -9,6 +9,7 @@ import pandas as pd
 
 from caseseries import formatting as fmt
 from caseseries import tables
+from caseseries.cohort import GRADE_GAPS, cohort_grade
 from caseseries.contract import AIS_GRADES
 
 # Jinja2's `{# ... #}` comments would swallow Quarto's `{#fig-x}` labels: use other delimiters.
@@ -88,7 +89,8 @@ def _change_rows(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
 def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
     cells = {
         "Median change": lambda r: fmt.num(r.median_change),
-        f"HL estimate ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.hl_estimate, r.hl_ci_low, r.hl_ci_high),
+        f"HL estimate ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.hl_estimate, r.hl_ci_low, r.hl_ci_high,
+                                                                    number=fmt.shift),
         "p": lambda r: fmt.p_value(r.p_value),
         "p (adj.)": lambda r: fmt.p_value(r.p_adjusted),
         "r": lambda r: fmt.num(r.rank_biserial, 2),
@@ -152,7 +154,7 @@ def safety_checks_table(checks: pd.DataFrame) -> str:
             "Patients assessed": checks["patients_assessed"].map(fmt.count),
             "Assessments": checks["assessments"].map(fmt.count),
             "Positive findings": checks["positive_findings"].map(fmt.count),
-            "Patients with a finding": checks["patients_positive"].fillna("none"),
+            "Patients with a finding": checks["patients_positive"].astype("string").fillna("none"),
             "Last assessment (day)": checks["last_day_assessed"].map(fmt.count),
         }
     )
@@ -238,7 +240,7 @@ def adverse_event_listing_table(listing: pd.DataFrame) -> str:
 def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
     n = len(characteristics)
     causes = characteristics["cause"].value_counts()
-    baseline_ais = characteristics[f"{first}_ais"].value_counts()
+    baseline_ais = characteristics[f"{first}_ais"].map(cohort_grade).value_counts()
     return {
         "n": n,
         "n_word": fmt.number_word(n),
@@ -254,7 +256,10 @@ def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
         "causes": fmt.words_list(f"{cause.lower()} ({k})" for cause, k in causes.sort_index().items()),
         "dose_median": fmt.num(characteristics["cell_dose_1e8"].median(), 2),
         "dose_range": fmt.span(characteristics["cell_dose_1e8"].min(), characteristics["cell_dose_1e8"].max(), 2),
-        "baseline_ais": fmt.words_list(f"AIS {g} ({baseline_ais[g]})" for g in AIS_GRADES if g in baseline_ais),
+        "baseline_ais": fmt.words_list(
+            f"AIS {g} ({baseline_ais[g]})" if g in AIS_GRADES else f"{g} ({baseline_ais[g]})"
+            for g in (*AIS_GRADES, *GRADE_GAPS) if g in baseline_ais
+        ),
     }
 
 
@@ -270,11 +275,12 @@ def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
                 "visit_label": visit_labels[row.visit],
                 "n": int(row.n_pairs),
                 "median_change": fmt.num(row.median_change),
-                "hl_estimate": fmt.num(row.hl_estimate),
-                "hl_ci": fmt.span(row.hl_ci_low, row.hl_ci_high),
+                "hl_estimate": fmt.shift(row.hl_estimate),
+                "hl_ci": f"{fmt.shift(row.hl_ci_low)}{' to ' if row.hl_ci_low < 0 else fmt.DASH}{fmt.shift(row.hl_ci_high)}",
                 "p": fmt.p_value(row.p_value),
                 "p_adjusted": fmt.p_value(row.p_adjusted),
                 "significant": bool(row.p_adjusted < alpha) if not fmt.is_missing(row.p_adjusted) else False,
+                "increase": bool(row.hl_estimate > 0) if not fmt.is_missing(row.hl_estimate) else False,
             }
         )
     return results
@@ -293,7 +299,11 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
         "serious_events": int(serious["events"]),
         "severe_events": int(severe["events"]),
         "related_events": int(related["events"]),
-        "checks_all_negative": positive.empty,
+        "checks_all_negative": positive.empty and (checks["patients_assessed"] == n_patients).all(),
+        "checks_not_assessed": [f"{r.label.lower()} ({r.patients_not_assessed})"
+                                for r in checks.itertuples() if r.patients_assessed < n_patients],
+        "pre_infusion_events": int(overall.loc["Before the infusion (not counted above)", "events"])
+        if "Before the infusion (not counted above)" in overall.index else 0,
         "checks_positive": [f"{r.label.lower()} ({r.patients_positive})" for r in positive.itertuples()],
         "checks_labels": fmt.words_list(fmt.inner(label) for label in checks["label"]),
         "terms": fmt.words_list(
@@ -310,8 +320,7 @@ def _data_quality(
     missing = outcomes[outcomes["day"].isna()]
     missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
     missing_text = fmt.names_or_counts(missing_list, limit, "missed visits")
-    recorded = ais_check
-    discrepant = recorded[recorded["agrees"] == "no"]
+    discrepant = ais_check[ais_check["agrees"] == "no"]
     discrepancy_rows = pd.DataFrame(
         {
             "Patient": discrepant["patient_id"],
@@ -328,7 +337,7 @@ def _data_quality(
         ),
         "n_unused": len(unused),
         "missing_visits": missing_text,
-        "n_recorded_ais": len(recorded),
+        "n_recorded_ais": len(ais_check),
         "ais_discrepancies": len(discrepant),
         # Beyond the listing limit the exams are listed in results/tables/recorded_ais_check.csv only.
         "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if 0 < len(discrepant) <= limit else "",
@@ -369,6 +378,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "alpha": fmt.num(statistics["alpha"], 2),
         "cohort": _cohort(characteristics, first),
         "key_results": _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"]),
+        "p_methods": sorted(set(read["changes"]["p_method"].dropna()) - {""}),
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
         "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),

@@ -49,6 +49,6 @@ def problems(isncsci_scored, scim_scored, patient_ids, visits, policy: dict) -> 
             found += outside_windows(scored, file, visits)
         if policy["missing_baseline"] == "error":
             found += missing_baseline(scored, file, patient_ids, visits[0])
-    if policy["recorded_ais_mismatch"] == "error" and "recorded_ais" in isncsci_scored:
+    if policy["recorded_ais_mismatch"] == "error":
         found += recorded_ais_mismatch(isncsci_scored, "isncsci.csv")
     return found

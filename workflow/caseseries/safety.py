@@ -20,14 +20,19 @@ def _patients_with(events: pd.DataFrame, n_patients: int) -> tuple[int, float]:
     return n, 100.0 * n / n_patients if n_patients else float("nan")
 
 
-def adverse_event_summary(events: pd.DataFrame, n_patients: int) -> pd.DataFrame:
-    """Patients with at least one event (n, %) and number of events, overall and by term."""
+def adverse_event_summary(all_events: pd.DataFrame, n_patients: int) -> pd.DataFrame:
+    """Treatment-emergent events (onset on or after day 0): patients with at least one (n, %) and
+    number of events, overall and by term; events before the infusion are counted apart."""
+    events = all_events[all_events["onset_day"] >= 0]
+    before = all_events[all_events["onset_day"] < 0]
     categories = {
         "Any adverse event": events,
         "Serious adverse event": events[events["serious"] == "yes"],
         "CTCAE grade 3 or higher": events[events["grade"] >= 3],
         "At least possibly related to the infusion": events[events["relatedness"].isin(RELATED)],
     }
+    if len(before):
+        categories["Before the infusion (not counted above)"] = before
     rows = []
     for label, subset in categories.items():
         n, pct = _patients_with(subset, n_patients)

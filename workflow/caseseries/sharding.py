@@ -19,4 +19,8 @@ def split_by_site(assessments: pd.DataFrame, patients: pd.DataFrame, shards: lis
     with_line = assessments.assign(line=range(2, len(assessments) + 2))
     shard_of = patients.set_index("patient_id")["site"].map(shard_name)
     keys = with_line["patient_id"].map(shard_of)
+    unplanned = sorted(set(keys.dropna()) - set(shards))
+    if unplanned or keys.isna().any():
+        # Never drop rows silently: the planned shards must cover every site of every row.
+        raise ValueError(f"rows of sites {unplanned or 'unknown'} have no planned shard (planned: {shards})")
     return {shard: with_line[keys == shard] for shard in shards}

@@ -216,12 +216,24 @@ def hodges_lehmann(differences, ci_level: float = 0.95) -> HodgesLehmann:
 # ----------------------------------------------------------------------------- paired changes
 
 
+def wilcoxon_p_method(d: np.ndarray) -> str:
+    """How scipy's method="auto" (1.17) computes the p-value for these differences: the exact null
+    distribution without ties or zeros (n <= 50), the full permutation distribution with them
+    (n <= 13, also exact), a normal approximation otherwise."""
+    if d.size < 2 or not d.any():
+        return ""
+    ties_or_zeros = (d == 0).any() or np.unique(np.abs(d[d != 0])).size < np.count_nonzero(d)
+    if d.size > 50 or (ties_or_zeros and d.size > 13):
+        return "normal approximation"
+    return "exact (permutation)" if ties_or_zeros else "exact"
+
+
 def _signed_rank(d: np.ndarray, config: dict) -> dict:
     """Wilcoxon statistic and p (scipy's, through pingouin) and matched-pairs rank-biserial."""
     if d.size < 2:
-        return {"wilcoxon_statistic": np.nan, "p_value": np.nan, "rank_biserial": np.nan}
+        return {"wilcoxon_statistic": np.nan, "p_value": np.nan, "p_method": "", "rank_biserial": np.nan}
     if not d.any():
-        return {"wilcoxon_statistic": np.nan, "p_value": 1.0, "rank_biserial": np.nan}
+        return {"wilcoxon_statistic": np.nan, "p_value": 1.0, "p_method": "", "rank_biserial": np.nan}
     alternative = config.get("wilcoxon_alternative", "two-sided")
     result = pingouin.wilcoxon(
         d,
@@ -234,6 +246,7 @@ def _signed_rank(d: np.ndarray, config: dict) -> dict:
     return {
         "wilcoxon_statistic": float(result["W_val"]),
         "p_value": float(result["p_val"]),
+        "p_method": wilcoxon_p_method(d),
         "rank_biserial": float(rbc),
     }
 
@@ -306,7 +319,7 @@ def paired_changes(outcomes, outcome_names, baseline: str, followups, config: di
     columns = [
         "outcome", "visit", "n_pairs", "missing_ids", "mean_change", "sd_change", "median_change",
         "hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_level_achieved",
-        "wilcoxon_statistic", "p_value", "p_adjusted", "rank_biserial",
+        "wilcoxon_statistic", "p_value", "p_method", "p_adjusted", "rank_biserial",
     ]
     if config.get("paired_t_sensitivity", True):
         columns += ["t_mean_change", "t_ci_low", "t_ci_high", "t_p_value"]

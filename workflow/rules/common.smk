@@ -27,17 +27,15 @@ def site_shards():
     """Shard names, one per site in patients.csv, so that per-site work runs as parallel jobs
     (on a cluster, each its own job). Read when the workflow starts; if the file cannot be read,
     no shard is planned and validation reports the problem."""
+    # Read as validation reads it (no NA guessing, stripped), so that the shards match the sites
+    # split_by_site finds in the validated table. Missing or malformed: validation says why.
     try:
-        sites = (
-            pd.read_csv(raw("patients"), usecols=["site"], dtype=str)["site"]
-            .dropna()
-            .unique()
+        table = pd.read_csv(
+            raw("patients"), usecols=["site"], dtype=str, keep_default_na=False
         )
-    except (
-        OSError,
-        ValueError,
-    ):  # missing or malformed: the validate jobs will say what is wrong
+    except (OSError, ValueError):
         return []
+    sites = table["site"].str.strip().unique()
     return sorted({shard_name(site) for site in sites})
 
 
