@@ -627,3 +627,15 @@ def test_motor_cell_accepted_iff_allowed(raw_dir, value):
     else:
         expected = None if value.strip() == "" else value.strip()
         assert_problem(only_problem(raw_dir), "isncsci.csv", 2, "right_motor_C6", expected, "")
+
+
+def test_zero_cells_are_accepted_in_a_comparator_arm(tmp_path):
+    # A two-arm trial from the generator: the comparator arm gets 0 cells, and an `arm` column.
+    from caseseries.simulate import simulate_dataset, write_dataset
+
+    tables = simulate_dataset(20, n_sites=2, seed=5, arms=("msc", "placebo"))
+    write_dataset(tables, tmp_path, {"name": "t", "version": "1", "synthetic": True, "source": "test",
+                                     "licence": "CC0-1.0"})
+    patients = load_raw(tmp_path)["patients"]
+    assert set(patients["arm"]) == {"msc", "placebo"}
+    assert (patients.loc[patients["arm"] == "placebo", "cell_dose_1e8"] == 0).all()

@@ -86,7 +86,8 @@ RAW_FILES = {
 DATASET_DESCRIPTION = "dataset.yaml"
 
 PATIENT_COLUMNS = ("patient_id", "site", "sex", "age", "years_since_injury", "cause", "cell_dose_1e8")
-PATIENT_OPTIONAL_COLUMNS = ("cell_dose_per_kg_1e6",)
+# `arm` (free category) for a controlled trial; in a comparator arm the cell doses may be 0.
+PATIENT_OPTIONAL_COLUMNS = ("cell_dose_per_kg_1e6", "arm")
 SCIM_COLUMNS = ("patient_id", "day") + tuple(SCIM_ITEMS)
 ADVERSE_EVENT_COLUMNS = ("patient_id", "onset_day", "term", "grade", "serious", "relatedness", "outcome")
 ADVERSE_EVENT_OPTIONAL_COLUMNS = ("system_organ_class",)

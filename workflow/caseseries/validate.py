@@ -125,13 +125,29 @@ NUMBER_RULE = "not a number"
 TEXT = _column()
 
 
-def _positive_number(required: bool = True) -> pa.Column:
+def _dose(required: bool = True) -> pa.Column:
+    # 0 is allowed here only for a comparator arm; _zero_dose_problems checks that there is one.
     return _column(
         _matches(NUMBER_PATTERN, NUMBER_RULE),
-        _number_where(lambda x: x > 0, "must be greater than 0"),
+        _number_where(lambda x: x >= 0, "must be greater than 0 (or 0 in a comparator arm)"),
         required=required,
         nullable=not required,
     )
+
+
+def _zero_dose_problems(file: str, parsed) -> list[Problem]:
+    """A dose of 0 means no cells: right for a comparator arm, wrong in a single-arm series."""
+    frame = parsed.frame
+    if "arm" in frame:
+        return []
+    problems = []
+    for column in ("cell_dose_1e8", "cell_dose_per_kg_1e6"):
+        if column in frame:
+            zero = pd.to_numeric(frame[column], errors="coerce") == 0
+            problems += [Problem(file, int(parsed.lines[i]), column, frame.at[i, column],
+                                 "must be greater than 0 (0 cells needs an arm column: a comparator arm)")
+                         for i in frame.index[zero]]
+    return problems
 
 
 def _schema(name: str, columns: dict, key: tuple[str, ...] = ()) -> pa.DataFrameSchema:
@@ -174,8 +190,9 @@ SCHEMAS = {
                 _number_where(lambda x: x >= 0, "must be 0 or more"),
             ),
             "cause": TEXT,
-            "cell_dose_1e8": _positive_number(),
-            "cell_dose_per_kg_1e6": _positive_number(required=False),
+            "cell_dose_1e8": _dose(),
+            "cell_dose_per_kg_1e6": _dose(required=False),
+            "arm": _column(required=False),
         },
         key=("patient_id",),
     ),
@@ -391,11 +408,12 @@ def _without_echoes(identifiers: list[Problem], problems: list[Problem]) -> list
 
 
 def _schema_problems(file: str, name: str, parsed: _CsvFile) -> list[Problem]:
+    extra = _zero_dose_problems(file, parsed) if name == "patients" else []
     try:
         SCHEMAS[name].validate(parsed.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _translate(file, name, errors.failure_cases, parsed)
-    return []
+        return _translate(file, name, errors.failure_cases, parsed) + extra
+    return extra
 
 
 def _translate(file: str, name: str, failures: pd.DataFrame, parsed: _CsvFile) -> list[Problem]:
