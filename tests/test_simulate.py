@@ -317,7 +317,8 @@ def test_files_are_plain_utf8_with_unix_line_endings():
         data.decode("utf-8")
         assert b"\r" not in data and data.endswith(b"\n") and not data.startswith(b"\xef\xbb\xbf")
     lines = (RAW / "patients.csv").read_text().splitlines()
-    assert lines[0] == ",".join(c.PATIENT_COLUMNS + c.PATIENT_OPTIONAL_COLUMNS)
+    # The example is a single-arm series: the optional dose per kg, no `arm` column.
+    assert lines[0] == ",".join(c.PATIENT_COLUMNS + ("cell_dose_per_kg_1e6",))
     assert all(len(line.split(",")[6].split(".")[1]) == 2 for line in lines[1:])  # fixed decimals
 
 
