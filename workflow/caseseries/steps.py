@@ -55,12 +55,9 @@ def validate_table(input, output, params) -> None:
 
 
 def validate_dataset(input, output, params) -> None:
-    import json
-
     from caseseries.validate import load_dataset_description
 
-    description = _contract_checked(load_dataset_description, Path(params.raw_dir))
-    Path(output[0]).write_text(json.dumps(description, indent=2, sort_keys=True, default=str) + "\n")
+    tables.write_json(_contract_checked(load_dataset_description, Path(params.raw_dir)), output[0])
 
 
 def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
@@ -149,8 +146,6 @@ def outcomes_by_visit(input, output, params) -> None:
 
 
 def statistics(input, output, params) -> None:
-    import json
-
     from caseseries import stats
 
     outcomes = tables.read(input[0])
@@ -164,7 +159,7 @@ def statistics(input, output, params) -> None:
     shift, summary = stats.ais_shift(outcomes, baseline, followups[-1])
     tables.write(shift.rename_axis("baseline").reset_index(), output.ais_shift)
     summary = {"baseline": baseline, "followup": followups[-1], **summary}
-    Path(output.ais_summary).write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+    tables.write_json(summary, output.ais_summary)
 
 
 def patient_tables(input, output, params) -> None:
@@ -221,17 +216,15 @@ def figures(input, output, params) -> None:
                *output.ais_shift)
 
 
-def _report_date(repository: Path) -> str:
+def _report_date(git: dict) -> str:
     """A date that does not change between two builds of the same commit (reproducible output)."""
     import datetime
     import os
 
-    from caseseries.provenance import git_state
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
-    return git_state(repository)["date"] or "undated"
+    return git["date"] or "undated"
 
 
 def _engine_words(description: str) -> str:
@@ -256,9 +249,10 @@ def manuscript(input, output, params) -> None:
     dataset = json.loads(Path(input.dataset).read_text(encoding="utf-8"))
     checksums = pd.DataFrame(provenance.file_checksums(input.raw))
     versions = provenance.software_versions()
+    git = provenance.git_state(repository)
     info = {
-        "report_date": _report_date(repository),
-        "git": provenance.git_state(repository),
+        "report_date": _report_date(git),
+        "git": git,
         "versions": versions,
         "engine": _engine_words(engine_description(config["report"]["engine"])),
         "checksum_table": fmt.markdown_table(
@@ -273,10 +267,7 @@ def manuscript(input, output, params) -> None:
     paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "quarto_project", "citation_style", "figures", "raw", "code")}
     context = ms.build_context(paths, config, dataset, info)
     text = ms.render_template(Path(input.template), context)
-    qmd = Path(output.qmd)
-    partial = qmd.with_name(qmd.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(qmd)
+    tables.write_text(text, output.qmd)
     # The rendered folder is a complete Quarto source: bibliography, project options, figures.
     shutil.copyfile(input.bibliography, output.bibliography)
     shutil.copyfile(input.quarto_project, output.quarto_project)

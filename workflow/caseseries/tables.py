@@ -1,5 +1,6 @@
 """Reading and writing the pipeline's CSV tables with stable types and byte-stable output."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,10 +17,23 @@ def read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=dtypes)
 
 
-def write(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically: a crash mid-write must not leave a truncated table behind."""
+def _atomically(path: Path, write_to) -> None:
+    """Write to a side file, then rename: a crash mid-write must not leave a truncated output."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    frame.to_csv(partial, index=False, lineterminator="\n")
+    write_to(partial)
     partial.replace(path)
+
+
+def write(frame: pd.DataFrame, path: Path) -> None:
+    _atomically(path, lambda partial: frame.to_csv(partial, index=False, lineterminator="\n"))
+
+
+def write_text(text: str, path: Path) -> None:
+    _atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
+
+
+def write_json(data: dict, path: Path) -> None:
+    """Byte-stable JSON: sorted keys, fixed indentation."""
+    write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", path)
