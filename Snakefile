@@ -1,9 +1,20 @@
 # Case-series report pipeline: data/raw -> validated -> scored -> statistics, safety, figures
 # -> manuscript (.qmd) -> HTML, PDF, DOCX. The logic lives in workflow/caseseries; rules stay thin.
 
+import os
+import sys
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# Every job imports the library of this checkout, whatever the environment's (editable) install
+# points to: first on sys.path here and on PYTHONPATH for the jobs this run starts.
+LIBRARY_ROOT = os.path.join(workflow.basedir, "workflow")
+sys.path.insert(0, LIBRARY_ROOT)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [LIBRARY_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+)
 
 
 configfile: "config.yaml"

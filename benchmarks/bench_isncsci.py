@@ -1,4 +1,4 @@
-"""Throughput of caseseries.isncsci: classify() and totals() on 10^5 random valid exams.
+"""Throughput of caseseries.instruments.isncsci: classify() and totals() on 10^5 random valid exams.
 
 Run: .venv/bin/python benchmarks/bench_isncsci.py [N]
 Cells are drawn with numpy: mostly normal above a random injury level, random grades below,
@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from caseseries import contract, isncsci
+from caseseries.data import contract
+from caseseries.instruments import isncsci
 
 
 def random_exams(n: int, seed: int = 2024) -> pd.DataFrame:

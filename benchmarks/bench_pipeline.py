@@ -80,7 +80,7 @@ def visit_windows(days: list[int], max_half_width: int = 30) -> list[dict]:
 def check_generator_days_fit(visits: list[dict]) -> None:
     """The generator's day range of every visit must lie in its window (else the run stops with
     'outside_visit_window: error', which would be a benchmark artefact)."""
-    from caseseries.simulate import visit_day_range
+    from caseseries.data.simulate import visit_day_range
 
     for visit in visits:
         low, high = visit_day_range(visit["target"])

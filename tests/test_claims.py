@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from caseseries.claims import concordance
+from caseseries.analysis.claims import concordance
 
 CLAIMS = {
     "source": "Paper",

@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from caseseries import formatting as fmt
+from caseseries.report import formatting as fmt
 
 
 def test_numbers_use_a_true_minus_and_no_negative_zero():

@@ -1,4 +1,4 @@
-"""Tests of caseseries.isncsci: hand-derived cases rule by rule, published worked examples, NT.
+"""Tests of caseseries.instruments.isncsci: hand-derived cases rule by rule, published worked examples, NT.
 
 Every expected value below was derived by hand from the rules of the 2019 International
 Standards (ISNCSCI booklet, 8th ed., Top Spinal Cord Inj Rehabil 2021;27(2):1-22); the
@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caseseries import contract, isncsci
+from caseseries.data import contract
+from caseseries.instruments import isncsci
 from isncsci_cases.praxis_2019_instep import CASES, expand
 
 SIDES = contract.SIDES

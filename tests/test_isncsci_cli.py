@@ -5,7 +5,8 @@ import sys
 
 import pandas as pd
 
-from caseseries import contract, isncsci
+from caseseries.data import contract
+from caseseries.instruments import isncsci
 from caseseries.__main__ import main
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from workflow_helpers import REPO, copy_project, snakemake
 
-from caseseries import manuscript as ms
+from caseseries.report import manuscript as ms
 
 TABLES = {
     "characteristics": "patient_characteristics.csv", "listing": "patient_listing.csv",

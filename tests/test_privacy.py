@@ -1,4 +1,4 @@
-"""Tests of caseseries.privacy through validate.load_raw: direct identifiers are refused, masked.
+"""Tests of caseseries.data.privacy through validate.load_raw: direct identifiers are refused, masked.
 
 Every identifier here is fake: "Jane Example", example.org addresses, the UK drama phone
 range (+44 20 7946 0xxx), 1970-01-01.
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_validate import add_column, build_valid_dataset, problems_of, read_rows, set_cell, write_rows
 
-from caseseries import contract as c
-from caseseries import privacy, validate
-from caseseries.validate import ContractError, load_raw, load_table
+from caseseries.data import contract as c
+from caseseries.data import privacy, validate
+from caseseries.data.validate import ContractError, load_raw, load_table
 
 EXAMPLE_DATA = Path(__file__).resolve().parents[1] / "data" / "raw"
 

@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of the scoring invariants of caseseries.isncsci and .scim.
+"""Property-based tests (hypothesis) of the scoring invariants of caseseries.instruments.isncsci and .scim.
 
 Ranges and monotonicity of the totals, and "a better exam never classifies worse". Runs are
 derandomized (same examples every run) so CI cannot flake; settings keep them to a few seconds.
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from caseseries import contract as c
-from caseseries import isncsci, scim
+from caseseries.data import contract as c
+from caseseries.instruments import isncsci, scim
 
 PROPERTY = settings(
     max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from caseseries import quality
-from caseseries.visits import NOT_SELECTED, OUTSIDE, SELECTED
+from caseseries.analysis import quality
+from caseseries.analysis.visits import NOT_SELECTED, OUTSIDE, SELECTED
 
 VISITS = [
     {"name": "baseline", "label": "Pre", "target": 0, "window": [-60, 0], "pick": "last"},

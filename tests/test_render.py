@@ -1,4 +1,4 @@
-"""Tests of caseseries.render: the embedded engine (pandoc + typst) on a sample .qmd."""
+"""Tests of caseseries.report.render: the embedded engine (pandoc + typst) on a sample .qmd."""
 
 import re
 import shutil
@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 import typst  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from caseseries import render as rnd  # noqa: E402
+from caseseries.report import render as rnd  # noqa: E402
 
 SAMPLE = Path(__file__).parent / "data" / "render_sample" / "sample.qmd"
 A4_POINTS = (595, 842)

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from caseseries import safety
+from caseseries.analysis import safety
 
 EVENTS = pd.DataFrame(
     [

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from caseseries import scim
-from caseseries.contract import SCIM_ITEMS
+from caseseries.instruments import scim
+from caseseries.data.contract import SCIM_ITEMS
 
 
 def assessment(**items):

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from caseseries.sharding import shard_name, split_by_site
+from caseseries.data.sharding import shard_name, split_by_site
 
 PATIENTS = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "site": ["Oslo", "São Paulo/2", "Oslo"]})
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic-data generator (caseseries.simulate).
+"""Tests of the synthetic-data generator (caseseries.data.simulate).
 
 The committed example in data/raw/ must be exactly the generator's --example output; every
 generated ISNCSCI exam must classify (ISNCSCI 2019) to the level and grade it was built for,
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from caseseries import contract as c
-from caseseries import simulate
+from caseseries.data import contract as c
+from caseseries.data import simulate
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -77,7 +77,7 @@ def test_example_rejects_other_options(tmp_path):
 
 
 def test_example_passes_the_contract_validator():
-    from caseseries.validate import load_raw
+    from caseseries.data.validate import load_raw
 
     loaded = load_raw(RAW)
     assert len(loaded["patients"]) == 7
@@ -175,7 +175,7 @@ def test_example_scores_improve_a_little_for_most_patients():
 # --- ISNCSCI exams: the classification engine ------------------------------------------------
 def classified_against_targets(tables: dict) -> pd.DataFrame:
     # Fails loudly (ImportError) when the engine is missing: these exams must be checked by it.
-    from caseseries import isncsci
+    from caseseries.instruments import isncsci
 
     exams = tables["isncsci"].astype({col: str for col in c.ISNCSCI_EXAM_COLUMNS})
     result = isncsci.classify(exams)
@@ -205,7 +205,7 @@ def test_engine_classifies_every_cohort_exam_as_intended(cohort):
 
 @pytest.mark.parametrize("ais", ["A", "B", "C", "D"])
 def test_engine_classifies_single_exams_at_every_level(ais):
-    from caseseries import isncsci
+    from caseseries.instruments import isncsci
 
     rows, targets = [], []
     for nli in simulate.NLI_WEIGHTS:

@@ -1,4 +1,4 @@
-"""Tests of caseseries.stats against independent references.
+"""Tests of caseseries.analysis.stats against independent references.
 
 Reference numbers come from R 4.2.2 (Debian bookworm r-base-core, r-cran-coin 1.4-2,
 r-cran-exactranktests 0.8-35) with options(digits = 15); the exact R call is in a comment next
@@ -16,8 +16,8 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseseries import stats
-from caseseries.stats import (
+from caseseries.analysis import stats
+from caseseries.analysis.stats import (
     adjust_p,
     ais_shift,
     describe,
@@ -497,7 +497,7 @@ def test_ais_shift_patient_without_visit_row_is_missing():
 
 
 def test_the_p_method_follows_scipys_auto_rule():
-    from caseseries.stats import wilcoxon_p_method
+    from caseseries.analysis.stats import wilcoxon_p_method
 
     # Hand-built differences: no ties/zeros -> exact up to 50 pairs; with ties or zeros the full
     # permutation distribution up to 13 pairs; otherwise the normal approximation.

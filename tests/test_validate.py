@@ -1,4 +1,4 @@
-"""Tests of caseseries.validate: a small valid dataset, then one malformed input per check."""
+"""Tests of caseseries.data.validate: a small valid dataset, then one malformed input per check."""
 
 import argparse
 import csv
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseseries import contract as c
-from caseseries import validate
-from caseseries.validate import ContractError, Problem, load_raw
+from caseseries.data import contract as c
+from caseseries.data import validate
+from caseseries.data.validate import ContractError, Problem, load_raw
 
 # --- a small valid dataset, written with the csv module (independent of the code under test) ---
 
@@ -603,8 +603,8 @@ def test_module_docstring_gives_the_help_line():
 
 
 def test_python_dash_m_entry_point(raw_dir):
-    pytest.importorskip("caseseries.simulate")  # __main__ imports every command's module
-    pytest.importorskip("caseseries.isncsci_cli")
+    pytest.importorskip("caseseries.data.simulate")  # __main__ imports every command's module
+    pytest.importorskip("caseseries.instruments.isncsci_cli")
     set_cell(raw_dir, "scim.csv", 2, "item_01", "5")
     result = subprocess.run(
         [sys.executable, "-m", "caseseries", "validate", str(raw_dir)], capture_output=True, text=True
@@ -631,7 +631,7 @@ def test_motor_cell_accepted_iff_allowed(raw_dir, value):
 
 def test_zero_cells_are_accepted_in_a_comparator_arm(tmp_path):
     # A two-arm trial from the generator: the comparator arm gets 0 cells, and an `arm` column.
-    from caseseries.simulate import simulate_dataset, write_dataset
+    from caseseries.data.simulate import simulate_dataset, write_dataset
 
     tables = simulate_dataset(20, n_sites=2, seed=5, arms=("msc", "placebo"))
     write_dataset(tables, tmp_path, {"name": "t", "version": "1", "synthetic": True, "source": "test",

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from caseseries import visits
+from caseseries.analysis import visits
 
 WINDOWS = [
     {"name": "baseline", "label": "Pre", "target": 0, "window": [-60, 0], "pick": "last"},

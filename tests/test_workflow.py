@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 from workflow_helpers import copy_project, digest, products, snakemake
 
-from caseseries.contract import SCIM_ITEMS
+from caseseries.data.contract import SCIM_ITEMS
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):

@@ -1,6 +1,8 @@
-"""caseseries: the library behind the case-series report pipeline.
+"""caseseries: the library behind the case-series report pipeline, grouped by stage.
 
-Modules: contract (the raw-data contract), simulate (synthetic datasets), validate (contract
-checks), isncsci (ISNCSCI totals and classification), scim (SCIM-III scoring), visits (visit
-windows), stats (paired statistics), safety, figures, render and manuscript (the report).
+data/         the raw-data contract, validation, privacy guard, synthetic generator, shards
+instruments/  ISNCSCI classification and totals, SCIM-III scoring
+analysis/     visit windows, data quality, statistics, cohort tables, safety, published claims
+report/       figures, formatting, the manuscript source, provenance, rendering
+steps         one function per Snakemake rule; tables: reading and writing result tables
 """

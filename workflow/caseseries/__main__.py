@@ -6,9 +6,9 @@ import sys
 
 # command -> module; each module has `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS = {
-    "simulate": "caseseries.simulate",
-    "isncsci": "caseseries.isncsci_cli",
-    "validate": "caseseries.validate",
+    "simulate": "caseseries.data.simulate",
+    "isncsci": "caseseries.instruments.isncsci_cli",
+    "validate": "caseseries.data.validate",
 }
 
 

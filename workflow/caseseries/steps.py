@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseseries import quality, tables, visits
+from caseseries.analysis import quality, visits
+from caseseries import tables
 
 log = logging.getLogger("caseseries")
 
@@ -37,7 +38,7 @@ def run(snakemake, step) -> None:
 
 
 def _contract_checked(load, *args):
-    from caseseries.validate import ContractError
+    from caseseries.data.validate import ContractError
 
     try:
         return load(*args)
@@ -46,7 +47,7 @@ def _contract_checked(load, *args):
 
 
 def validate_table(input, output, params) -> None:
-    from caseseries.validate import load_table
+    from caseseries.data.validate import load_table
 
     table = Path(output[0]).stem
     frame = _contract_checked(load_table, Path(params.raw_dir), table)
@@ -55,7 +56,7 @@ def validate_table(input, output, params) -> None:
 
 
 def validate_dataset(input, output, params) -> None:
-    from caseseries.validate import load_dataset_description
+    from caseseries.data.validate import load_dataset_description
 
     tables.write_json(_contract_checked(load_dataset_description, Path(params.raw_dir)), output[0])
 
@@ -69,7 +70,7 @@ def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
 
 
 def split_by_site(input, output, params) -> None:
-    from caseseries.sharding import split_by_site as split
+    from caseseries.data.sharding import split_by_site as split
 
     shards = {Path(path).parent.name: path for path in output}
     parts = split(tables.read(input.assessments), tables.read(input.patients), list(shards))
@@ -79,7 +80,7 @@ def split_by_site(input, output, params) -> None:
 
 
 def score_isncsci(input, output, params) -> None:
-    from caseseries import isncsci
+    from caseseries.instruments import isncsci
 
     exams = tables.read(input.exams)
     classified = isncsci.classify(exams)
@@ -89,7 +90,7 @@ def score_isncsci(input, output, params) -> None:
 
 
 def score_scim(input, output, params) -> None:
-    from caseseries import scim
+    from caseseries.instruments import scim
 
     assessments = tables.read(input.scim)
     scored = scim.score(assessments).assign(line=assessments["line"])
@@ -146,7 +147,7 @@ def outcomes_by_visit(input, output, params) -> None:
 
 
 def statistics(input, output, params) -> None:
-    from caseseries import stats
+    from caseseries.analysis import stats
 
     outcomes = tables.read(input[0])
     visit_names = [v["name"] for v in params.visits]
@@ -163,7 +164,7 @@ def statistics(input, output, params) -> None:
 
 
 def patient_tables(input, output, params) -> None:
-    from caseseries import cohort
+    from caseseries.analysis import cohort
 
     patients = tables.read(input.patients)
     outcomes = tables.read(input.outcomes)
@@ -184,7 +185,7 @@ def patient_tables(input, output, params) -> None:
 
 
 def safety(input, output, params) -> None:
-    from caseseries import safety as safety_tables
+    from caseseries.analysis import safety as safety_tables
 
     events = tables.read(input.adverse_events)
     findings = tables.read(input.findings)
@@ -195,7 +196,7 @@ def safety(input, output, params) -> None:
 
 
 def figures(input, output, params) -> None:
-    from caseseries import figures as plots
+    from caseseries.report import figures as plots
 
     outcomes = tables.read(input.outcomes)
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
@@ -239,10 +240,10 @@ def manuscript(input, output, params) -> None:
 
     import yaml
 
-    from caseseries import formatting as fmt
-    from caseseries import manuscript as ms
-    from caseseries import provenance
-    from caseseries.render import engine_description
+    from caseseries.report import formatting as fmt
+    from caseseries.report import manuscript as ms
+    from caseseries.report import provenance
+    from caseseries.report.render import engine_description
 
     config = dict(params.config)
     repository = Path(__file__).resolve().parents[2]  # the checkout whose code is running
@@ -277,7 +278,7 @@ def manuscript(input, output, params) -> None:
 
 
 def render(input, output, params) -> None:
-    from caseseries import render as renderer
+    from caseseries.report import render as renderer
 
     target = Path(output[0])
     fmt_name = target.suffix.lstrip(".")
@@ -286,7 +287,7 @@ def render(input, output, params) -> None:
 
 
 def published_claims(input, output, params) -> None:
-    from caseseries.claims import concordance
+    from caseseries.analysis.claims import concordance
 
     results = {role: getattr(input, role) for role in input.keys() if role not in ("claims", "code")}
     table = concordance(Path(input.claims), results)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseseries.contract import ISNCSCI_EXAM_COLUMNS
+from caseseries.data.contract import ISNCSCI_EXAM_COLUMNS
 
 # Columns that must stay text although they may look numeric (exam cells such as "5" or "4*").
 TEXT_COLUMNS = {"patient_id", "site", "sex", "cause", "visit", "recorded_ais", "ais", *ISNCSCI_EXAM_COLUMNS}

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseseries.contract import DATASET_DESCRIPTION, RAW_FILES
-from caseseries.sharding import shard_name
-from caseseries.visits import check_windows
+from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
+from caseseries.data.sharding import shard_name
+from caseseries.analysis.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
 RESULTS = Path(config["results_dir"])
@@ -51,9 +51,11 @@ def validated(table):
 
 
 def library(*modules):
-    """Library modules a step runs, listed as inputs so that editing them reruns the step."""
+    """Library modules a step runs (dotted names below caseseries), listed as inputs so that
+    editing them reruns the step."""
     return [
-        LIBRARY / f"{module}.py" for module in ("steps", "tables", "contract", *modules)
+        LIBRARY / (module.replace(".", "/") + ".py")
+        for module in ("steps", "tables", "data.contract", *modules)
     ]
 
 

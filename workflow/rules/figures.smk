@@ -4,7 +4,7 @@ rule figures:
         outcomes=TABLES / "outcomes_by_visit.csv",
         ais_shift=TABLES / "ais_shift.csv",
         patients=validated("patients"),
-        code=library("figures"),
+        code=library("report.figures"),
     output:
         trajectories=figure_files("trajectories"),
         distributions=figure_files("distributions"),

@@ -10,7 +10,7 @@ rule published_claims:
         changes=rules.statistics.output.changes,
         ae_summary=rules.safety.output.summary,
         safety_checks=rules.safety.output.checks,
-        code=library("claims"),
+        code=library("analysis.claims"),
     output:
         reported(
             TABLES / "published_claims.csv", "published_claims", "Published claims"
@@ -49,7 +49,7 @@ rule manuscript:
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
         dataset=INTERIM / "validated" / "dataset.json",
-        code=library("manuscript", "formatting", "provenance", "render"),
+        code=library("report.manuscript", "report.formatting", "report.provenance", "report.render"),
     output:
         qmd=REPORT / "manuscript.qmd",
         bibliography=REPORT / "references.bib",
@@ -74,7 +74,7 @@ rule render:
         quarto_project=rules.manuscript.output.quarto_project,
         citation_style=rules.manuscript.output.citation_style,
         figures=rules.manuscript.output.figures,
-        code=library("render"),
+        code=library("report.render"),
         assets=[
             *Path("report/filters").glob("*.lua"),
             *Path("report/templates").glob("*"),

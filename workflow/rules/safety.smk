@@ -4,7 +4,7 @@ rule safety:
         adverse_events=validated("adverse_events"),
         findings=validated("safety_findings"),
         patients=validated("patients"),
-        code=library("safety"),
+        code=library("analysis.safety"),
     output:
         summary=reported(
             TABLES / "adverse_event_summary.csv", "adverse_events", "Safety"

@@ -7,7 +7,7 @@ rule split_by_site:
     input:
         assessments=INTERIM / "validated" / "{instrument}.csv",
         patients=validated("patients"),
-        code=library("sharding"),
+        code=library("data.sharding"),
     output:
         per_site("{instrument}.csv"),
     log:
@@ -24,7 +24,7 @@ rule score_isncsci:
     """ISNCSCI totals, levels and AIS grade per exam, and the visit each exam counts for."""
     input:
         exams=INTERIM / "sites" / "{site}" / "isncsci.csv",
-        code=library("isncsci", "visits"),
+        code=library("instruments.isncsci", "analysis.visits"),
     output:
         INTERIM / "sites" / "{site}" / "isncsci_scored.csv",
     log:
@@ -41,7 +41,7 @@ rule score_scim:
     """SCIM-III subscales and total per assessment, and the visit each counts for."""
     input:
         scim=INTERIM / "sites" / "{site}" / "scim.csv",
-        code=library("scim", "visits"),
+        code=library("instruments.scim", "analysis.visits"),
     output:
         INTERIM / "sites" / "{site}" / "scim_scored.csv",
     log:
@@ -61,7 +61,7 @@ rule outcomes_by_visit:
         isncsci=per_site("isncsci_scored.csv"),
         scim=per_site("scim_scored.csv"),
         patients=validated("patients"),
-        code=library("visits", "quality"),
+        code=library("analysis.visits", "analysis.quality"),
     output:
         outcomes=TABLES / "outcomes_by_visit.csv",
         assignment=reported(

@@ -2,7 +2,7 @@ rule statistics:
     """Per-visit descriptives, paired change from baseline, Friedman, AIS shift."""
     input:
         TABLES / "outcomes_by_visit.csv",
-        code=library("stats"),
+        code=library("analysis.stats"),
     output:
         descriptives=reported(TABLES / "descriptives.csv", "descriptives", "Tables"),
         changes=reported(TABLES / "paired_changes.csv", "paired_changes", "Tables"),
@@ -26,7 +26,7 @@ rule patient_tables:
     input:
         patients=validated("patients"),
         outcomes=TABLES / "outcomes_by_visit.csv",
-        code=library("cohort", "formatting"),
+        code=library("analysis.cohort", "report.formatting"),
     output:
         characteristics=TABLES / "patient_characteristics.csv",
         listing=TABLES / "patient_listing.csv",

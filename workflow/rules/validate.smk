@@ -7,7 +7,7 @@ rule validate_table:
     input:
         table=lambda wildcards: raw(wildcards.table),
         patients=raw("patients"),
-        code=library("validate", "privacy"),
+        code=library("data.validate", "data.privacy"),
     output:
         INTERIM / "validated" / "{table}.csv",
     log:
@@ -26,7 +26,7 @@ rule validate_dataset:
     """Check dataset.yaml (name, version, synthetic, source, licence)."""
     input:
         dataset=RAW / DATASET_DESCRIPTION,
-        code=library("validate", "privacy"),
+        code=library("data.validate", "data.privacy"),
     output:
         INTERIM / "validated" / "dataset.json",
     log:

@@ -35,8 +35,8 @@ import re
 
 import pandas as pd
 
-from caseseries import contract as c
-from caseseries.validate import Problem
+from caseseries.data import contract as c
+from caseseries.data.validate import Problem
 
 # --- column names ------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Classify ISNCSCI exams (2019 International Standards): EXAMS.csv -> CLASSIFIED.csv.
 
 `python -m caseseries isncsci EXAMS.csv -o CLASSIFIED.csv`: one output row per input row with
-patient_id, day and the columns of caseseries.isncsci.OUTPUT_COLUMNS. Bad input (unreadable
+patient_id, day and the columns of caseseries.instruments.isncsci.OUTPUT_COLUMNS. Bad input (unreadable
 file, missing columns, illegal values) is reported on stderr, every problem at once, with exit
 code 2 and no output file.
 """
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseseries import contract, isncsci
+from caseseries.data import contract
+from caseseries.instruments import isncsci
 
 KEY_COLUMNS = ("patient_id", "day")
 EXIT_BAD_INPUT = 2

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from caseseries import contract as c
+from caseseries.data import contract as c
 
 PROFILES = ("cohort", "case-series")
 EXAMPLE = {"n_patients": 7, "n_sites": 1, "seed": 6072, "visit_days": (0, 90, 180), "profile": "case-series"}
@@ -622,7 +622,7 @@ def describe_dataset(n_patients, n_sites=1, seed=0, visit_days=(0, 90, 180), arm
         "name": name,
         "version": DATASET_VERSION,
         "synthetic": True,
-        "source": {"generator": "caseseries.simulate", "command": command_line(**options), "seed": seed},
+        "source": {"generator": "caseseries.data.simulate", "command": command_line(**options), "seed": seed},
         "licence": "CC0-1.0",
         "description": description,
         "note": "These are not patient data: every value was generated at random by the command above.",

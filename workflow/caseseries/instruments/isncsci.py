@@ -45,7 +45,7 @@ Several possible values are joined by "," in rostral-to-caudal (or A-to-E) order
 import numpy as np
 import pandas as pd
 
-from caseseries import contract
+from caseseries.data import contract
 
 # --- the segment scale -------------------------------------------------------------------
 # Level positions 0..28: C1, C2..S3, INT. Dermatome d (0 = C2 .. 27 = S4_5) is the segment at

@@ -25,7 +25,7 @@ import pypandoc
 import typst
 import yaml
 
-REPORT_DIR = Path(__file__).resolve().parents[2] / "report"
+REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 CROSSREF_FILTER = REPORT_DIR / "filters" / "crossref.lua"
 TEMPLATES = REPORT_DIR / "templates"
 

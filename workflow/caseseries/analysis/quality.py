@@ -8,7 +8,7 @@ Each check is configured (config.yaml `data_quality`) as `error` (stop, listing 
 
 import pandas as pd
 
-from caseseries.visits import OUTSIDE, SELECTED
+from caseseries.analysis.visits import OUTSIDE, SELECTED
 
 
 def outside_windows(scored: pd.DataFrame, file: str, visits: list[dict]) -> list[str]:

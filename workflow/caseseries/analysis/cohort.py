@@ -3,8 +3,8 @@ a summary (n, %, median [IQR]) and one row per site."""
 
 import pandas as pd
 
-from caseseries import formatting as fmt
-from caseseries.contract import AIS_GRADES
+from caseseries.report import formatting as fmt
+from caseseries.data.contract import AIS_GRADES
 
 
 # A grade that NT left open ("C,D") is undetermined; no exam at the visit is missing.

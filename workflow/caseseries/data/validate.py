@@ -15,7 +15,7 @@ Decisions:
   code can rely on them.
 - Nothing is ever written: the raw directory is read-only.
 - Direct identifiers (names, dates, phone numbers, e-mail addresses, record numbers; see
-  caseseries.privacy) are problems too, reported masked; other messages about the same cells
+  caseseries.data.privacy) are problems too, reported masked; other messages about the same cells
   are left out so that no message repeats an identifier.
 """
 
@@ -35,7 +35,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from caseseries import contract as c
+from caseseries.data import contract as c
 
 PATIENT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}"
 INTEGER_PATTERN = r"[+-]?\d+"
@@ -395,14 +395,14 @@ def _value(raw) -> str | None:
 
 
 def _identifier_problems(file: str, parsed: _CsvFile) -> list[Problem]:
-    from caseseries import privacy  # imported here: privacy imports Problem from this module
+    from caseseries.data import privacy  # imported here: privacy imports Problem from this module
 
     return privacy.identifier_problems(file, parsed.frame, parsed.lines)
 
 
 def _without_echoes(identifiers: list[Problem], problems: list[Problem]) -> list[Problem]:
     """Identifier problems first; other problems about the same cells would echo them."""
-    from caseseries import privacy
+    from caseseries.data import privacy
 
     return identifiers + privacy.without_echoes(identifiers, problems)
 

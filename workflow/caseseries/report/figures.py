@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from caseseries.contract import AIS_GRADES  # noqa: E402
+from caseseries.data.contract import AIS_GRADES  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "caseseries", "font.size": 9, "axes.titlesize": 9})
 PNG_DPI = 200

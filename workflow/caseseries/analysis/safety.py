@@ -3,7 +3,7 @@ abnormal cell growth, neurological deterioration)."""
 
 import pandas as pd
 
-from caseseries.contract import SAFETY_CHECKS
+from caseseries.data.contract import SAFETY_CHECKS
 
 # Relatedness categories counted as "at least possibly related" to the infusion.
 RELATED = ("possible", "probable", "definite")

@@ -7,10 +7,10 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from caseseries import formatting as fmt
+from caseseries.report import formatting as fmt
 from caseseries import tables
-from caseseries.cohort import GRADE_GAPS, cohort_grade
-from caseseries.contract import AIS_GRADES
+from caseseries.analysis.cohort import GRADE_GAPS, cohort_grade
+from caseseries.data.contract import AIS_GRADES
 
 # Jinja2's `{# ... #}` comments would swallow Quarto's `{#fig-x}` labels: use other delimiters.
 COMMENT_START, COMMENT_END = "<#--", "--#>"

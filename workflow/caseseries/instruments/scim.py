@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from caseseries.contract import SCIM_ITEMS, SCIM_SUBSCALES
+from caseseries.data.contract import SCIM_ITEMS, SCIM_SUBSCALES
 
 
 class ScimValueError(ValueError):

@@ -35,7 +35,7 @@ import pingouin
 import scipy.stats
 from statsmodels.stats.multitest import multipletests
 
-from caseseries.contract import AIS_GRADES
+from caseseries.data.contract import AIS_GRADES
 
 EXACT_CI_MAX_N = 49  # R's wilcox.test uses the exact signed-rank distribution for n < 50
 

@@ -1,0 +1,1 @@
+"""Analysis: visit windows, data-quality checks, statistics, cohort tables, safety, published claims."""

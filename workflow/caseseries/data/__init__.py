@@ -1,0 +1,1 @@
+"""Raw data: the contract, validation, privacy guard, synthetic generator, per-site shards."""

@@ -1,0 +1,1 @@
+"""Instrument scoring: ISNCSCI classification and totals, SCIM-III."""

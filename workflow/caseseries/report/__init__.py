@@ -1,0 +1,1 @@
+"""The report: figures, number formatting, the manuscript source, provenance and rendering."""
