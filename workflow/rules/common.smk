@@ -54,7 +54,7 @@ def library(*modules):
     """Library modules a step runs (dotted names below caseseries), listed as inputs so that
     editing them reruns the step."""
     return [
-        LIBRARY / (module.replace(".", "/") + ".py")
+        LIBRARY.joinpath(*module.split(".")).with_suffix(".py")
         for module in ("steps", "tables", "data.contract", *modules)
     ]
 

@@ -49,7 +49,12 @@ rule manuscript:
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
         dataset=INTERIM / "validated" / "dataset.json",
-        code=library("report.manuscript", "report.formatting", "report.provenance", "report.render"),
+        code=library(
+            "report.manuscript",
+            "report.formatting",
+            "report.provenance",
+            "report.render",
+        ),
     output:
         qmd=REPORT / "manuscript.qmd",
         bibliography=REPORT / "references.bib",
