@@ -53,7 +53,7 @@ def isncsci_row(patient_id: str, day: int) -> dict:
 def scim_row(patient_id: str, day: int) -> dict:
     row = {"patient_id": patient_id, "day": str(day)}
     row |= {item: str(values[-1]) for item, (_, values) in c.SCIM_ITEMS.items()}
-    row["item_07"] = "11"
+    row["item_08"] = "11"  # bladder
     return row
 
 
@@ -178,7 +178,7 @@ def test_valid_dataset_loads_as_typed_tables(raw_dir):
     assert isncsci.loc[0, "left_motor_S1"] == "3*" and isncsci.loc[0, "right_lt_S4_5"] == "NT*"
     assert isncsci.loc[0, "recorded_ais"] == "D" and pd.isna(isncsci.loc[1, "recorded_ais"])
     scim = loaded["scim"]
-    assert pd.api.types.is_integer_dtype(scim["item_07"]) and scim.loc[0, "item_07"] == 11
+    assert pd.api.types.is_integer_dtype(scim["item_08"]) and scim.loc[0, "item_08"] == 11
     events = loaded["adverse_events"]
     assert events["serious"].tolist() == ["no", "yes"]
     assert events["relatedness"].tolist() == ["possible", "unrelated"]
@@ -328,9 +328,9 @@ def test_lines_after_a_blank_line_keep_their_editor_numbers(raw_dir):
     lines = path.read_text().splitlines()
     lines.insert(2, "")  # line 3 is blank, the old line 3 moves to line 4
     path.write_text("\n".join(lines) + "\n")
-    set_cell(raw_dir, "scim.csv", 5, "item_08", "7")
+    set_cell(raw_dir, "scim.csv", 5, "item_09", "7")
     problems = problems_of(raw_dir)
-    assert [(p.row, p.column) for p in problems] == [(3, None), (5, "item_08")]
+    assert [(p.row, p.column) for p in problems] == [(3, None), (5, "item_09")]
 
 
 def test_line_numbers_count_line_breaks_inside_quoted_fields(raw_dir):
@@ -410,9 +410,9 @@ def test_recorded_ais_not_a_grade(raw_dir):
 
 
 def test_scim_bladder_value_not_allowed(raw_dir):
-    set_cell(raw_dir, "scim.csv", 5, "item_07", "7")
+    set_cell(raw_dir, "scim.csv", 5, "item_08", "7")  # SCIM-III form: item 8 is bladder
     problem = only_problem(raw_dir)
-    assert_problem(problem, "scim.csv", 5, "item_07", "7", "bladder value (allowed: 0, 3, 6, 9, 11, 13, 15)")
+    assert_problem(problem, "scim.csv", 5, "item_08", "7", "bladder value (allowed: 0, 3, 6, 9, 11, 13, 15)")
 
 
 def test_scim_item_over_its_maximum(raw_dir):
@@ -532,7 +532,7 @@ def test_dataset_description_not_yaml(raw_dir):
 
 
 def test_problems_in_several_files_are_reported_together_and_sorted(raw_dir):
-    set_cell(raw_dir, "scim.csv", 5, "item_07", "7")
+    set_cell(raw_dir, "scim.csv", 5, "item_08", "7")
     set_cell(raw_dir, "scim.csv", 3, "day", "x")
     set_cell(raw_dir, "patients.csv", 2, "age", "-3")
     drop_column(raw_dir, "isncsci.csv", "dap")
@@ -547,12 +547,12 @@ def test_problems_in_several_files_are_reported_together_and_sorted(raw_dir):
         ("patients.csv", 2, "age"),
         ("safety_findings.csv", None, None),
         ("scim.csv", 3, "day"),
-        ("scim.csv", 5, "item_07"),
+        ("scim.csv", 5, "item_08"),
     ]
     lines = str(caught.value).splitlines()
     assert lines[0].startswith("6 problems")
     assert lines[-1].strip() == (
-        "scim.csv line 5, column item_07, value '7': not an allowed SCIM-III "
+        "scim.csv line 5, column item_08, value '7': not an allowed SCIM-III "
         "sphincter management, bladder value (allowed: 0, 3, 6, 9, 11, 13, 15)"
     )
 

@@ -16,10 +16,13 @@ SENSORY_LEVELS = (
     + ("L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4_5")
 )
 
-# Cell values as written on the 2019 worksheet: plain grades, NT (not testable) and the
-# starred marks for impairment due to a non-SCI condition.
-MOTOR_VALUES = ("0", "1", "2", "3", "4", "5", "NT", "0*", "1*", "2*", "3*", "4*", "NT*")
-SENSORY_VALUES = ("0", "1", "2", "NT", "0*", "1*", "NT*")
+# Cell values in the notation of the official ISNCSCI algorithm (Praxis, npm `isncsci`): plain
+# grades, NT (not testable) and the marks for impairment due to a non-SCI condition: `X*` = rated
+# "not normal" for classification, `X**` = rated normal (key muscle 5, dermatome 2).
+MOTOR_VALUES = ("0", "1", "2", "3", "4", "5", "NT") + tuple(
+    f"{v}{star}" for star in ("*", "**") for v in ("0", "1", "2", "3", "4", "NT")
+)
+SENSORY_VALUES = ("0", "1", "2", "NT") + tuple(f"{v}{star}" for star in ("*", "**") for v in ("0", "1", "NT"))
 ANAL_VALUES = ("Yes", "No", "NT")  # vac, dap
 AIS_GRADES = ("A", "B", "C", "D", "E")
 
@@ -41,8 +44,8 @@ LIGHT_TOUCH_COLUMNS = tuple(light_touch_column(s, lv) for s in SIDES for lv in S
 PIN_PRICK_COLUMNS = tuple(pin_prick_column(s, lv) for s in SIDES for lv in SENSORY_LEVELS)
 ISNCSCI_EXAM_COLUMNS = MOTOR_COLUMNS + LIGHT_TOUCH_COLUMNS + PIN_PRICK_COLUMNS + ("vac", "dap")
 
-# SCIM-III, 19 items. The contract numbers them item_01..item_19 (sub-items 2A/2B, 3A/3B and the
-# sphincter items counted separately); item 7 is bladder and item 8 bowel, as the contract says.
+# SCIM-III, 19 items numbered as on the SCIM-III form (sub-items 2A/2B, 3A/3B counted separately):
+# 7 respiration, 8 bladder, 9 bowel, 10 use of toilet. Each item has its own allowed scores.
 SCIM_ITEMS = {
     "item_01": ("feeding", (0, 1, 2, 3)),
     "item_02": ("bathing, upper body", (0, 1, 2, 3)),
@@ -50,10 +53,10 @@ SCIM_ITEMS = {
     "item_04": ("dressing, upper body", (0, 1, 2, 3, 4)),
     "item_05": ("dressing, lower body", (0, 1, 2, 3, 4)),
     "item_06": ("grooming", (0, 1, 2, 3)),
-    "item_07": ("sphincter management, bladder", (0, 3, 6, 9, 11, 13, 15)),
-    "item_08": ("sphincter management, bowel", (0, 5, 8, 10)),
-    "item_09": ("use of toilet", (0, 1, 2, 4, 5)),
-    "item_10": ("respiration", (0, 2, 4, 6, 8, 10)),
+    "item_07": ("respiration", (0, 2, 4, 6, 8, 10)),
+    "item_08": ("sphincter management, bladder", (0, 3, 6, 9, 11, 13, 15)),
+    "item_09": ("sphincter management, bowel", (0, 5, 8, 10)),
+    "item_10": ("use of toilet", (0, 1, 2, 4, 5)),
     "item_11": ("mobility in bed and prevention of pressure sores", (0, 2, 4, 6)),
     "item_12": ("transfers: bed-wheelchair", (0, 1, 2)),
     "item_13": ("transfers: wheelchair-toilet-tub", (0, 1, 2)),
@@ -93,4 +96,8 @@ ADVERSE_EVENT_COLUMNS = ("patient_id", "onset_day", "term", "grade", "serious", 
 ADVERSE_EVENT_OPTIONAL_COLUMNS = ("system_organ_class",)
 SAFETY_FINDING_COLUMNS = ("patient_id", "day", "check", "result")
 ISNCSCI_COLUMNS = ("patient_id", "day") + ISNCSCI_EXAM_COLUMNS
-ISNCSCI_OPTIONAL_COLUMNS = ("recorded_ais",)
+# recorded_ais: the grade on the case report form, given under `standard` (e.g. ISNCSCI-2019,
+# ISCSCI-92); {side}_lowest_nonkey_muscle: the lowest non-key muscle with motor function (a motor
+# level or empty), used as the official algorithm uses it for AIS B versus C.
+NONKEY_MUSCLE_COLUMNS = tuple(f"{side}_lowest_nonkey_muscle" for side in SIDES)
+ISNCSCI_OPTIONAL_COLUMNS = ("recorded_ais", "standard") + NONKEY_MUSCLE_COLUMNS

@@ -58,8 +58,8 @@ AIS_GRADES = contract.AIS_GRADES
 
 NORMAL_MOTOR, NORMAL_SENSORY = 5, 2
 # Recorded value of each legal cell string (for totals), and its value for classification.
-_MOTOR_RECORDED = {"NT": np.nan, "NT*": np.nan} | {v: float(v.rstrip("*")) for v in contract.MOTOR_VALUES if "NT" not in v}
-_SENSORY_RECORDED = {"NT": np.nan, "NT*": np.nan} | {v: float(v.rstrip("*")) for v in contract.SENSORY_VALUES if "NT" not in v}
+_MOTOR_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.MOTOR_VALUES}
+_SENSORY_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.SENSORY_VALUES}
 _MOTOR_CLASSIFY = {v: (NORMAL_MOTOR if v.endswith("*") else _MOTOR_RECORDED[v]) for v in contract.MOTOR_VALUES}
 _SENSORY_CLASSIFY = {v: (NORMAL_SENSORY if v.endswith("*") else _SENSORY_RECORDED[v]) for v in contract.SENSORY_VALUES}
 
