@@ -444,3 +444,126 @@ def test_the_command_line_imports_and_reports_problems_without_a_traceback(tmp_p
                              capture_output=True, text=True, cwd=tmp_path, env=env)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "lies inside the output folder" in refused.stderr and not (tmp_path / "raw2").exists()
+
+
+# --- another project: other field names, codes and forms, and a safety form ---------------------
+RENAMED = {  # fixture field -> this project's field
+    "record_id": "study_id", "site": "centre", "sex": "gender", "date_of_birth": "dob", "injury_date": "sci_date",
+    "cause": "aetiology", "infusion_date": "msc_date", "cell_dose_1e8": "cells_total", "scim_date": "s3_date",
+    "ae_term": "event_term", "ae_soc": "event_soc", "ae_onset_date": "event_start", "ae_grade": "event_grade",
+    "ae_related": "event_relation", "ae_outcome": "event_outcome", "ae_action": "event_action",
+    **{f"scim_{i:02d}": f"s3_item{i}" for i in range(1, 20)},
+}
+FORMS = {"demographics": "baseline_data", "infusion": "treatment", "scim_iii": "scim3", "adverse_events": "ae"}
+SAFETY_FIELDS = ("safety_date", "mri_tumour", "growth", "neuro_worse")
+OTHER_MAP = """
+dataset: {name: other-project, synthetic: true, licence: CC0-1.0}
+infusion_date: {field: msc_date}
+isncsci: {recorded_ais: false}
+tables:
+  patients:
+    columns:
+      site: {field: centre, codes: {10: A, 20: B}}
+      sex: {field: gender, codes: {0: M, 1: F}}
+      age: {completed_years: [dob, msc_date]}
+      years_since_injury: {years: [sci_date, msc_date], decimals: 2}
+      cause: {field: aetiology, codes: dictionary}
+      cell_dose_1e8: {field: cells_total}
+  scim:
+    rows: {form: scim3}
+    columns:
+      day: {study_day: s3_date}
+ITEMS
+  adverse_events:
+    rows: {form: ae}
+    columns:
+      onset_day: {study_day: event_start}
+      term: {field: event_term}
+      grade: {field: event_grade}
+      serious: {checkbox: event_action, choice: 3}
+      relatedness: {field: event_relation, codes: dictionary, lowercase: true}
+      outcome: {constant: see listing}
+  safety_findings:
+    rows: {form: safety, events: [day_180_arm_1]}
+    columns:
+      day: {study_day: safety_date}
+    each:
+      - {check: {constant: cns_tumour_mri}, result: {field: mri_tumour, codes: {1: "yes", 0: "no"}}}
+      - {check: {constant: abnormal_cell_growth}, result: {field: growth, codes: {1: "yes", 0: "no"}}}
+      - {check: {constant: neurological_deterioration}, result: {field: neuro_worse, codes: {1: "yes", 0: "no"}}}
+""".replace("ITEMS", "\n".join(f"      item_{i:02d}: {{field: s3_item{i}}}" for i in range(1, 20)))
+
+
+def other_project(folder: Path) -> Path:
+    """The fixture as another project would export it: every non-ISNCSCI name changed, other
+    codes for site and sex, no dose per kg, and a safety form (yes/no per check) at two visits."""
+    folder.mkdir()
+    with open(FIXTURE / DICTIONARY, newline="") as handle:
+        reader = csv.reader(handle)
+        header, *fields = list(reader)
+    dictionary = []
+    for row in fields:
+        if row[0] == "cell_dose_per_kg_1e6":
+            continue
+        row[0], row[1] = RENAMED.get(row[0], row[0]), FORMS.get(row[1], row[1])
+        if row[0] == "centre":
+            row[5] = "10, Centre A | 20, Centre B"
+        if row[0] == "gender":
+            row[5] = "0, Male | 1, Female"
+        dictionary.append(row)
+    blank = [""] * len(header)
+    dictionary.append(["safety_date", "safety", *blank[2:3], "text", "Date of the checks", *blank[5:7], "date_ymd", *blank[8:]])
+    for name in SAFETY_FIELDS[1:]:
+        dictionary.append([name, "safety", "", "yesno", name, *blank[5:]])
+    with open(folder / DICTIONARY, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *dictionary])
+    columns, rows = read_export()
+    complete = {f"{old}_complete": f"{new}_complete" for old, new in FORMS.items()}
+    renamed = []
+    for column in columns:
+        if column == "cell_dose_per_kg_1e6":
+            continue
+        name, _, code = column.partition("___")
+        renamed.append(complete.get(column) or (RENAMED.get(name, name) + (f"___{code}" if code else "")))
+    renamed += [*SAFETY_FIELDS, "safety_complete"]
+    out_rows = []
+    for row in rows:
+        values = [row[col] for col in columns if col != "cell_dose_per_kg_1e6"]
+        new = dict(zip(renamed, values + [""] * 5))
+        new["redcap_repeat_instrument"] = FORMS.get(new["redcap_repeat_instrument"], new["redcap_repeat_instrument"])
+        new["centre"] = {"1": "10", "2": "20"}.get(new["centre"], "")
+        new["gender"] = {"1": "1", "2": "0"}.get(new["gender"], "")
+        if row["exam_date"] and row["redcap_event_name"] != "baseline_arm_1":
+            # checks at both follow-ups; the growth check was not done for 203
+            new.update(safety_date=row["exam_date"], mri_tumour="0", neuro_worse="0", safety_complete="2",
+                       growth="" if row["record_id"] == "203" else "0")
+        out_rows.append(new)
+    with open(folder / RECORDS, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, renamed)
+        writer.writeheader()
+        writer.writerows(out_rows)
+    (folder / "map.yaml").write_text(OTHER_MAP)
+    return folder
+
+
+def test_another_project_with_its_own_map(tmp_path):
+    folder = other_project(tmp_path / "other")
+    counts = run_import(folder, tmp_path / "raw", tmp_path / "keys.csv", folder / "map.yaml")
+    # 7 records x day 180 x 3 checks, less 203's growth check (not done): 20 safety rows
+    assert counts == {"patients": 7, "isncsci": 20, "scim": 20, "adverse_events": 9, "safety_findings": 20}
+    patients = read_table(tmp_path / "raw", "patients")
+    assert list(patients.columns) == list(c.PATIENT_COLUMNS)  # no dose per kg mapped
+    assert patients["site"].tolist() == ["A"] * 4 + ["B"] * 3
+    assert patients["sex"].tolist() == [p[2] for p in EXPECTED_PATIENTS]
+    assert patients["age"].tolist() == [p[3] for p in EXPECTED_PATIENTS]
+    # two decimals: 101 injured 2018-07-21, infused 2023-02-14: 1669 days / 365.25 = 4.5695 -> 4.57
+    assert patients.loc[0, "years_since_injury"] == "4.57"
+    assert patients["cause"].tolist()[:3] == ["Traffic accident", "Fall", "Sports"]  # labels as written
+    events = read_table(tmp_path / "raw", "adverse_events")
+    assert events["serious"].tolist() == [e[4] for e in EXPECTED_EVENTS]  # hospital admission ticked
+    assert events["relatedness"].tolist() == [e[5] for e in EXPECTED_EVENTS]
+    assert set(events["outcome"]) == {"see listing"}
+    safety = read_table(tmp_path / "raw", "safety_findings")
+    assert set(safety["result"]) == {"no"} and set(safety["day"].astype(int)) == {181, 182, 184}
+    assert safety[safety["patient_id"] == "P07"]["check"].tolist() == ["cns_tumour_mri", "neurological_deterioration"]
+    assert "recorded_ais" not in read_table(tmp_path / "raw", "isncsci").columns
