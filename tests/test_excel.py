@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -236,3 +237,38 @@ def test_only_the_running_command_is_imported():
     env = {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+# --- a real spreadsheet program ------------------------------------------------------------------
+SOFFICE = shutil.which("soffice")
+needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed "
+                                       "(Debian: apt-get install libreoffice-calc-nogui)")
+
+
+def soffice(*args: str, cwd: Path) -> None:
+    profile = (cwd / "lo-profile").as_uri()  # its own profile: no clash with another running soffice
+    subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", *args], cwd=cwd, check=True,
+                   capture_output=True, timeout=180)
+
+
+@needs_libreoffice
+def test_a_workbook_saved_again_by_libreoffice_imports_to_the_same_bytes(tmp_path):
+    excel.template(tmp_path / "entry.xlsx", EXAMPLE)
+    soffice("--convert-to", "xlsx", "--outdir", "saved", "entry.xlsx", cwd=tmp_path)
+    excel.import_workbook(tmp_path / "saved" / "entry.xlsx", tmp_path / "raw")
+    for path in sorted(EXAMPLE.iterdir()):
+        assert (tmp_path / "raw" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@needs_libreoffice
+def test_libreoffice_shows_formula_like_text_of_the_results_workbook_as_written(tmp_path):
+    import pandas as pd
+
+    from caseseries.report import workbook
+
+    texts = ["=1+1", "+2+3", "-4+1", "@SUM(1,2)", '=HYPERLINK("http://example.org","x")']
+    pd.DataFrame({"term": texts, "n": [1, 2, 3, 4, 5]}).to_csv(tmp_path / "t.csv", index=False)
+    workbook.write({"t": tmp_path / "t.csv"}, tmp_path / "tables.xlsx")
+    soffice("--convert-to", "csv", "tables.xlsx", cwd=tmp_path)  # LibreOffice loads and recalculates
+    shown = pd.read_csv(tmp_path / "tables.csv", dtype=str)
+    assert shown["term"].tolist() == texts

@@ -121,7 +121,8 @@ def column_rule(table: str, column: str) -> dict | None:
 # --- writing the workbook ----------------------------------------------------------------------
 
 README_LINES = (
-    "Data-entry workbook for the case-series pipeline (the data contract: README, 'Data contract').",
+    "Data-entry workbook for the case-series pipeline.",
+    "Columns and allowed values: the project's README, section 'Data contract'.",
     "",
     "One sheet per contract file: patients, isncsci (one row per exam), scim (one row per assessment),",
     "adverse_events (one row per event), safety_findings (one row per check and visit); and dataset.",
@@ -207,14 +208,16 @@ def _dataset_sheet(workbook: Workbook, description: dict | None) -> None:
     for i, (key, value) in enumerate(items, start=2):
         spreadsheet.put_text(sheet.cell(i, 1), key)
         cell = sheet.cell(i, 2)
-        if isinstance(value, bool) or isinstance(value, (int, float)):
+        if isinstance(value, bool):  # as text: LibreOffice saves a logical cell as a formula, =TRUE()
+            spreadsheet.put_text(cell, str(value).lower())
+        elif isinstance(value, (int, float)):
             cell.value = value
         elif value is not None:
             spreadsheet.put_text(cell, str(value))
         if key == "synthetic":
-            validation = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True,
+            validation = DataValidation(type="list", formula1='"true,false"', allow_blank=True,
                                         promptTitle="Synthetic", showInputMessage=True,
-                                        prompt="TRUE for invented data, FALSE for patient data.")
+                                        prompt="true for invented data, false for patient data.")
             validation.add(cell.coordinate)
             sheet.add_data_validation(validation)
     sheet.column_dimensions["A"].width = 18
@@ -348,7 +351,9 @@ def read_dataset(sheet, problems: list[ImportProblem]) -> dict:
         value = value_cell.value
         if value is None:
             continue
-        if value_cell.data_type == "f" or isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        if key.strip() == "synthetic" and value_cell.data_type == "f" and value in ("=TRUE()", "=FALSE()"):
+            value = value == "=TRUE()"  # a logical cell as LibreOffice saves it
+        elif value_cell.data_type == "f" or isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
             cell_text(DATASET_SHEET, value_cell, False, problems)
             continue
         if key.strip() == "synthetic" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
