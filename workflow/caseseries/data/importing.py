@@ -92,10 +92,13 @@ def publish(
             problems = [ImportProblem(locate(p), p.value, p.rule) for p in error.problems]
             raise ImportFailed(source, problems) from None
     written = []
-    for path, data in [*((Path(out_dir) / name, data) for name, data in files.items()), *(private or {}).items()]:
+    outputs = [(Path(out_dir) / name, data, False) for name, data in files.items()]
+    for path, data, secret in outputs + [(path, data, True) for path, data in (private or {}).items()]:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(data)
+        if secret:
+            partial.chmod(0o600)  # the key: readable by its owner only
         partial.replace(path)
         written.append(path)
     return written

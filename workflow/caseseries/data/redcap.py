@@ -49,7 +49,7 @@ from caseseries.data.importing import (
     publish,
     read_key,
 )
-from caseseries.data.redcap_map import CODED_TYPES, Map, Spec, TableMap, read_map
+from caseseries.data.redcap_map import CODED_TYPES, TABLE_COLUMNS, Map, Spec, TableMap, read_map
 
 EVENT, INSTRUMENT, INSTANCE = "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"
 RAW_EVENT_NAME = re.compile(r"[a-z0-9_]+")
@@ -340,6 +340,10 @@ def years_between(start: datetime.date, end: datetime.date, decimals: int) -> st
     return f"{sign}{whole}" + (f".{fraction:0{decimals}d}" if decimals else "")
 
 
+def _place(record: str, row: Row | None, field: str) -> str:
+    return row.place(field) if row is not None else f"record {record}, field {field}"
+
+
 class Builder:
     """Builds the contract tables of one export, collecting every problem."""
 
@@ -435,8 +439,7 @@ class Builder:
             dates = []
             for name in spec.fields:
                 text, source = self.value(record, row, form, name)
-                dates.append(self.date(record, text, (source or row).place(name) if (source or row)
-                                       else f"record {record}, field {name}"))
+                dates.append(self.date(record, text, _place(record, source or row, name)))
             if None in dates:
                 return ""
             start, end = dates
@@ -449,7 +452,7 @@ class Builder:
             return years_between(start, end, spec.decimals)
         name = spec.fields[0]
         text, source = self.value(record, row, form, name, spec.event)
-        where = (source or row).place(name) if (source or row) else f"record {record}, field {name}"
+        where = _place(record, source or row, name)
         if spec.kind == "study_day":
             return self.study_day(record, text, where)
         result = self.code(text, spec.codes, name, where)
@@ -469,10 +472,11 @@ class Table:
     fields: dict[str, str]  # contract column -> export field(s)
 
 
-def _sorted(table: Table, patient_ids: dict[str, str], day_column: str | None) -> Table:
+def _sorted(table: Table, day_column: str) -> Table:
+    """Rows by patient, then day (export order within a day)."""
     def key(i):
         row = table.rows[i]
-        day = row[table.columns.index(day_column)] if day_column else ""
+        day = row[table.columns.index(day_column)]
         return (row[0], int(day) if re.fullmatch(r"-?\d+", day) else float("inf"), i)
 
     order = sorted(range(len(table.rows)), key=key)
@@ -512,7 +516,7 @@ def form_table(builder: Builder, table_map: TableMap, ids: dict[str, str]) -> Ta
             rows.append([ids[row.record]] + [cells.get(col, "") for col in columns[1:]])
             origins.append(row)
     day_column = "onset_day" if table_map.name == "adverse_events" else "day"
-    return _sorted(Table(columns, rows, origins, _spec_fields(table_map)), ids, day_column)
+    return _sorted(Table(columns, rows, origins, _spec_fields(table_map)), day_column)
 
 
 def _isncsci_cell(builder: Builder, row: Row, column: str, field: str) -> str:
@@ -589,7 +593,7 @@ def isncsci_table(builder: Builder, ids: dict[str, str]) -> Table:
                                          row.place(field))
         rows.append([cells.get(col, "") for col in columns])
         origins.append(row)
-    return _sorted(Table(columns, rows, origins, fields), ids, "day")
+    return _sorted(Table(columns, rows, origins, fields), "day")
 
 
 def _recorded_ais(builder: Builder, row: Row) -> str:
@@ -604,8 +608,6 @@ def _recorded_ais(builder: Builder, row: Row) -> str:
 
 
 def empty_table(name: str) -> Table:
-    from caseseries.data.redcap_map import TABLE_COLUMNS
-
     return Table(list(TABLE_COLUMNS[name][0]), [], [], {})
 
 

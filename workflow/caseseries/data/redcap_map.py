@@ -125,6 +125,10 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _event(value) -> str | None:
+    return None if value is None else str(value)
+
+
 class _Reader:
     """Walks the YAML, collecting every problem with its place in the file."""
 
@@ -153,9 +157,6 @@ class _Reader:
         if name not in self.dictionary.fields:
             self.problem(path, "not a field of the data dictionary", name)
         return name
-
-    def event(self, value, path: str) -> str | None:
-        return None if value is None else _text(value)
 
     def codes(self, value, path: str, field_name: str) -> dict[str, str] | None:
         if value is None:
@@ -210,7 +211,7 @@ class _Reader:
                         lowercase=lowercase is True, path=path)
         if kind == "field":
             self._refuse_identifier(name, codes, path)
-        return Spec(kind, (name,), event=self.event(value.get("event"), path), codes=codes,
+        return Spec(kind, (name,), event=_event(value.get("event")), codes=codes,
                     lowercase=lowercase is True, path=path)
 
     def _refuse_identifier(self, name: str, codes, path: str) -> None:
@@ -287,7 +288,7 @@ def _dataset(reader: _Reader, value) -> dict:
 def _date_spec(reader: _Reader, value, path: str) -> Spec:
     spec = reader.mapping(value, path, ("field", "event"), ("field",))
     name = reader.known_field(spec.get("field"), f"{path}.field") if "field" in spec else ""
-    return Spec("field", (name,), event=reader.event(spec.get("event"), path), path=path)
+    return Spec("field", (name,), event=_event(spec.get("event")), path=path)
 
 
 def _tables(reader: _Reader, value) -> dict[str, TableMap]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -26,7 +27,7 @@ MAX_WIDTH = 60
 def _put(cell, value) -> None:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         spreadsheet.put_text(cell, "yes" if value else "no")
     elif isinstance(value, numbers.Integral):
         cell.value = int(value)
