@@ -463,7 +463,7 @@ isncsci: {recorded_ais: false}
 tables:
   patients:
     columns:
-      site: {field: centre, codes: {10: A, 20: B}}
+      site: {field: redcap_data_access_group, codes: {centre_a: A, centre_b: B}}
       sex: {field: gender, codes: {0: M, 1: F}}
       age: {completed_years: [dob, msc_date]}
       years_since_injury: {years: [sci_date, msc_date], decimals: 2}
@@ -496,7 +496,8 @@ ITEMS
 
 def other_project(folder: Path) -> Path:
     """The fixture as another project would export it: every non-ISNCSCI name changed, other
-    codes for site and sex, no dose per kg, and a safety form (yes/no per check) at two visits."""
+    codes for sex, the site as a data access group, no dose per kg, and a safety form (yes/no per
+    check) at two visits."""
     folder.mkdir()
     with open(FIXTURE / DICTIONARY, newline="") as handle:
         reader = csv.reader(handle)
@@ -525,11 +526,12 @@ def other_project(folder: Path) -> Path:
             continue
         name, _, code = column.partition("___")
         renamed.append(complete.get(column) or (RENAMED.get(name, name) + (f"___{code}" if code else "")))
-    renamed += [*SAFETY_FIELDS, "safety_complete"]
+    renamed += [*SAFETY_FIELDS, "safety_complete", "redcap_data_access_group"]
     out_rows = []
     for row in rows:
         values = [row[col] for col in columns if col != "cell_dose_per_kg_1e6"]
-        new = dict(zip(renamed, values + [""] * 5))
+        new = dict(zip(renamed, values + [""] * 6))
+        new["redcap_data_access_group"] = "centre_a" if row["record_id"].startswith("1") else "centre_b"
         new["redcap_repeat_instrument"] = FORMS.get(new["redcap_repeat_instrument"], new["redcap_repeat_instrument"])
         new["centre"] = {"1": "10", "2": "20"}.get(new["centre"], "")
         new["gender"] = {"1": "1", "2": "0"}.get(new["gender"], "")

@@ -153,8 +153,9 @@ class _Reader:
         return value
 
     def known_field(self, name, path: str) -> str:
+        """A dictionary field, or one of REDCap's own columns (redcap_data_access_group, ...)."""
         name = _text(name)
-        if name not in self.dictionary.fields:
+        if name not in self.dictionary.fields and not name.startswith("redcap_"):
             self.problem(path, "not a field of the data dictionary", name)
         return name
 
