@@ -422,15 +422,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help="fill it with this raw-data folder (e.g. data/raw)")
 
 
+def run_import(args: argparse.Namespace) -> int:
+    """`python -m caseseries import excel WORKBOOK --out DIR` (arguments: caseseries.data.import_cli)."""
+    try:
+        counts = import_workbook(args.workbook, args.out)
+    except ImportFailed as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"imported {', '.join(f'{n} {table} rows' for table, n in counts.items())} into {args.out}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    if hasattr(args, "out"):  # `import excel`
-        try:
-            counts = import_workbook(args.workbook, args.out)
-        except ImportFailed as error:
-            print(error, file=sys.stderr)
-            return 1
-        print(f"imported {', '.join(f'{n} {table} rows' for table, n in counts.items())} into {args.out}")
-        return 0
+    """`python -m caseseries template WORKBOOK [--data DIR]`."""
     if args.data is not None and not (args.data / c.DATASET_DESCRIPTION).is_file():
         print(f"--data {args.data}: no {c.DATASET_DESCRIPTION} there (a raw-data folder holds the contract files)",
               file=sys.stderr)

@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.source == "redcap":
-        from caseseries.data import redcap as importer
-    else:
-        from caseseries.data import excel as importer
-    return importer.run(args)
+        from caseseries.data import redcap
+
+        return redcap.run(args)
+    from caseseries.data import excel
+
+    return excel.run_import(args)
