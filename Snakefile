@@ -36,6 +36,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         report_outputs(),
+        TABLES / "tables.xlsx",
 
 
 onstart:

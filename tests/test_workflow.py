@@ -73,7 +73,7 @@ def test_two_clean_builds_are_byte_identical(project, tmp_path):
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
-    assert {"report/manuscript.pdf", "report/manuscript.html", "tables/paired_changes.csv"} <= first.keys()
+    assert {"report/manuscript.pdf", "report/manuscript.html", "tables/paired_changes.csv", "tables/tables.xlsx"} <= first.keys()
 
 
 def planned_jobs(project) -> dict:
@@ -94,8 +94,8 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
     scim.write_text("".join(lines))
     assert planned_jobs(copy) == {
         "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
-        "figures": 1, "published_claims": 1, "manuscript": 1, "render": 3, "all": 1,
-    }  # not: score_isncsci, safety, the other validations
+        "figures": 1, "published_claims": 1, "manuscript": 1, "render": 3, "tables_workbook": 1, "all": 1,
+    }  # not: score_isncsci, safety, the other validations (tables_workbook: it holds the SCIM-III tables)
 
 
 def test_changing_the_report_template_reruns_only_the_report(project, tmp_path):

@@ -293,3 +293,10 @@ def published_claims(input, output, params) -> None:
     table = concordance(Path(input.claims), results)
     tables.write(table, output[0])
     log.info("%d of %d published claims agree", (table["agrees"] == "yes").sum(), len(table))
+
+
+def tables_workbook(input, output, params) -> None:
+    from caseseries.report import workbook
+
+    workbook.write({Path(path).stem: path for path in input.tables}, output[0])
+    log.info("%d tables in %s", len(input.tables), output[0])

@@ -23,6 +23,37 @@ rule published_claims:
         "../scripts/published_claims.py"
 
 
+rule tables_workbook:
+    """The tables the report is built from, one sheet each, for readers of spreadsheets."""
+    input:
+        tables=[
+            rules.patient_tables.output.characteristics,
+            rules.patient_tables.output.summary,
+            rules.patient_tables.output.sites,
+            rules.patient_tables.output.listing,
+            rules.outcomes_by_visit.output.outcomes,
+            rules.statistics.output.descriptives,
+            rules.statistics.output.changes,
+            rules.statistics.output.friedman,
+            rules.statistics.output.ais_shift,
+            rules.safety.output.summary,
+            rules.safety.output.listing,
+            rules.safety.output.checks,
+            rules.outcomes_by_visit.output.assignment,
+            rules.outcomes_by_visit.output.ais_check,
+            rules.published_claims.output[0],
+        ],
+        code=library("data.spreadsheet", "report.workbook"),
+    output:
+        TABLES / "tables.xlsx",
+    log:
+        LOGS / "tables_workbook.log",
+    conda:
+        ENV
+    script:
+        "../scripts/tables_workbook.py"
+
+
 rule manuscript:
     """Fill the Jinja2 template with every number from results/ into a Quarto source folder."""
     input:
