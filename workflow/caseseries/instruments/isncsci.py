@@ -5,41 +5,82 @@ Public API
 totals(exams)   -> uems, lems, motor_total, lt_total, pp_total (float; NaN when not determinable)
 classify(exams) -> levels, NLI, AIS, completeness, totals and zones of partial preservation
 
-Both take a DataFrame with the contract columns (contract.ISNCSCI_EXAM_COLUMNS) holding the cell
-strings as written in the CSV, already validated, and return a frame with the same index.
+Both take a DataFrame with the contract columns (contract.ISNCSCI_EXAM_COLUMNS; optional
+`{side}_lowest_nonkey_muscle`), cells as written in the CSV (strings, or categoricals: those are
+decoded without hashing a string per cell), already validated, and return a frame with the same
+index. Several possible values are joined by "," in the project's order: levels rostral to
+caudal, AIS A to E, yes before no, NA last.
 
-Conventions (the choices are documented here once)
---------------------------------------------------
-* Totals add the *recorded* grade: a starred cell ("3*", "1*") counts as its number, because the
-  2019 '*' only tags a non-SCI cause and keeps the score actually examined. A total is NaN when
-  any contributing cell is NT or NT* (nothing was recorded). The Praxis/RHI algorithm instead
-  reports "ND" for 0*-3* (motor) and 0*/NT* (sensory); we keep the examined number.
-* Classification treats every starred cell ("0*".."4*", "1*", "0*", "NT*") as normal (motor 5,
-  sensory 2): the examiner marked the deficit as not caused by the SCI.
-* Levels are "C1" (C2 already abnormal) .. "S3", or "INT" when every dermatome (incl. S4-5) and
-  every key muscle is normal. A sensory level cannot be "S4_5": normal S4-5 means intact.
-* Motor level per side walks down the segments: in C1-C4, T2-L1 and S2-S5 (no key muscle) it
-  follows the sensory exam; at C4/L1 it stops when the next key muscle is < 3; at a key muscle
-  graded >= 3 with all above 5 it stops unless the muscle is 5 and the next one >= 3; below a
-  normal (5) T1 or S1 it continues only if the sensory exam of that block (C5-T2, L2-S2) is normal.
-* AIS E is given when the whole exam is normal. The standard reserves E for people with a
-  prior deficit; every exam in this pipeline comes from a person with SCI, so that holds.
-* "Motor function more than three levels below the motor level" (B vs C) is judged on the key
-  muscles only: the contract has no non-key muscle column.
-* ZPP (2019): motor ZPP only when VAC is "No"; sensory ZPP on a side only when DAP is "No" and
-  that side has no LT and no PP at S4-5. Otherwise "NA". Motor ZPP = the most caudal key muscle
-  with any function below the motor level, else the motor level. Sensory ZPP = the most caudal
-  dermatome with any LT or PP sensation.
+What "correct" means here
+-------------------------
+The answer of the official ISNCSCI algorithm of the Praxis Spinal Cord Institute (npm `isncsci`
+2.0.6, Apache-2.0), which the field uses: every result equals its result with its "*"
+("variable") marks removed, as a set. tests/test_isncsci_official.py checks that on >= 20,000
+generated exams per run and on the 300 reference cases. The engine is a port of that algorithm's
+decision logic: each of its per-level checks is written once below as a function of the cell
+strings (_sensory_step, _motor_step, ...), tabulated over all cell codes, and the walks down
+(or up) the 29 levels run on whole arrays of exams at once.
 
-Not testable (NT)
------------------
-An NT cell may hold any value. Each result is a boolean "possible" mask over its candidate
-values, computed array-wide from what each cell *can* be. Sensory levels, motor levels, the
-neurological level (computed per side, then the two independent sides combined) and
-completeness are exact: a value is listed iff some filling of the NT cells yields it. AIS and
-ZPP combine several of these results; where they share NT cells the combination treats them
-as independent, so the list can hold a value no single filling yields (it never misses one).
-Several possible values are joined by "," in rostral-to-caudal (or A-to-E) order.
+The rules: the 2019 standard, and what the official algorithm does
+------------------------------------------------------------------
+(International Standards 2019: Rupp et al., Top Spinal Cord Inj Rehabil 2021;27(2):1-22.)
+
+* Cells. Key muscles 0-5, dermatomes 0-2, NT = not testable. A non-SCI condition is marked as
+  the official algorithm marks it: `X**` = rated normal for classification (key muscle 5,
+  dermatome 2), `X*` = rated not normal, `NT*` and `NT**` likewise. `X**` cells behave as normal
+  in every rule below. `X*` cells are impaired; where the grade decides a result the official
+  algorithm lists the results of both readings, the examined grade and the one that makes the
+  non-SCI cell not decisive: a key muscle `0*`-`2*` may be < 3 or >= 3 (a `2*` at C6 of an
+  otherwise normal side gives motor level `C5,C6`; AIS may be `C,D`), a `0*` may or may not be
+  motor function (B vs C), `0*` at S4-5 gives completeness `yes,no`. `NT*` mostly acts as an
+  impaired cell (it stops the sensory level); plain NT may hold any grade.
+* Totals: the examined number (`3*` and `3**` both add 3); NT, NT* or NT** in a contributing
+  cell make the total not determinable (NaN). Same in the official algorithm.
+* Sensory level (2019: the most caudal dermatome with normal LT and PP, all above normal; C1
+  when C2 is impaired, INT when all down to S4-5 are normal). Official: walk down; an impaired
+  next dermatome (0, 1, 0*, 1*, NT*) lists the level and stops; NT lists it and walks on.
+* Motor level (2019: the lowest key muscle graded >= 3 with all key muscles above graded 5;
+  where there is no key muscle (C1-C4, T2-L1, S2-S5) the motor level is presumed to be the
+  sensory level if the testable motor function above is normal). Official: C4 (L1) is the level
+  when C5 (L2) is < 3; at T1 (S1) the walk goes on only if the dermatomes C5-T2 (L2-S2) are
+  normal. Below S3 the motor level needs VAC, the motor test of S4-5: a side normal down to S4-5
+  has motor level S3 when VAC is No and S3,INT when VAC is NT (INT only with VAC Yes).
+* Neurological level (2019: the most rostral of the four levels). Official: one walk over both
+  sides; it does not consult VAC, so a normal exam with VAC No has NLI INT although its motor
+  levels are S3. We match that.
+* Completeness (2019: complete = no sacral sparing: no LT or PP at S4-5, no DAP, no VAC).
+  Official: VAC No and DAP No and all four S4-5 cells 0 -> complete; `0*` there -> yes,no; `0**`
+  -> incomplete; with NT (VAC, DAP or S4-5) -> yes,no where all may be absent.
+* AIS (2019: A complete; B sensory incomplete with no motor function more than three levels
+  below the motor level on either side, key or non-key muscles; C motor incomplete (VAC, or
+  sensory incomplete with such motor function) with fewer than half of the key muscles below the
+  NLI graded >= 3; D at least half; E all segments normal, in a person with a prior deficit,
+  which every exam in this pipeline is). Official: E when the NLI is INT and VAC is not No;
+  with VAC Yes and NLI INT it is E alone, whatever DAP says (so a normal exam with DAP No is E,
+  with VAC NT it is B,E and never D). B needs VAC not Yes; the non-key muscle
+  (`{side}_lowest_nonkey_muscle`) at or below the first key muscle more than three levels below
+  the motor level counts as motor function (B vs C); any key muscle there that is not exactly 0
+  may be motor function. C and D are judged for every listed NLI.
+* ZPP (2019: per side, only when VAC is absent (motor ZPP) or DAP absent with no LT and PP at
+  S4-5 on that side (sensory ZPP); else NA). Official sensory ZPP: DAP No or NT and S4-5 may be
+  absent on that side; search up from S3: 0/0 passed, NT or 0* listed and passed, anything else
+  listed and the search ends (C1 if none); NA also listed when DAP is NT or S4-5 is not 0/0.
+  Official motor ZPP: VAC No (NT: NA and the search); search up from the lowest motor level (S1
+  when none is below S1) to the highest: a key muscle with function (not 0, 0*, NT, NT*) is
+  listed and ends the search, 0*, NT, NT* are listed and passed, a level without key muscle is
+  listed if it is a motor level. When AIS may be C, a value more than three levels above the
+  non-key muscle is replaced by the non-key muscle.
+
+Where the official algorithm is not exact enumeration (and we follow it)
+------------------------------------------------------------------------
+With NT, the exact answer would list exactly the values some filling of the NT cells yields.
+Measured on 19,923 generated exams with 1-3 plain NT cells and no marks (tests/oracle/generate.py,
+seed 5, every filling classified): levels, NLI, completeness and sensory ZPP are exact in all;
+AIS over-lists in 49 (0.25%; C or D judged on NLIs and motor incompleteness from different
+fillings); with non-key muscles given (a quarter of the sides), the motor ZPP differs in 141 of
+39,846 side-results (0.35%): once some filling makes C possible, the non-key muscle replaces the
+values more than three levels above it for every filling (values missing and added). Without
+non-key muscles the motor ZPP was exact. Reproduce with `python tests/oracle/enumerate_nt.py`.
 """
 
 import numpy as np
@@ -47,21 +88,15 @@ import pandas as pd
 
 from caseseries.data import contract
 
-# --- the segment scale -------------------------------------------------------------------
+# --- scales ---------------------------------------------------------------------------------
 # Level positions 0..28: C1, C2..S3, INT. Dermatome d (0 = C2 .. 27 = S4_5) is the segment at
-# position d + 1, so "the dermatome just below level k" is dermatome k.
+# position d + 1, so the step "from level i to the next segment" looks at dermatome i.
 LEVELS = ("C1",) + contract.SENSORY_LEVELS[:-1] + ("INT",)
 N_LEVELS = len(LEVELS)
-N_DERMATOMES = len(contract.SENSORY_LEVELS)
+INT, S1, S2, S3 = (LEVELS.index(name) for name in ("INT", "S1", "S2", "S3"))
 MUSCLE_POSITION = np.array([LEVELS.index(m) for m in contract.MOTOR_LEVELS])
+N_MUSCLES = len(contract.MOTOR_LEVELS)
 AIS_GRADES = contract.AIS_GRADES
-
-NORMAL_MOTOR, NORMAL_SENSORY = 5, 2
-# Recorded value of each legal cell string (for totals), and its value for classification.
-_MOTOR_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.MOTOR_VALUES}
-_SENSORY_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.SENSORY_VALUES}
-_MOTOR_CLASSIFY = {v: (NORMAL_MOTOR if v.endswith("*") else _MOTOR_RECORDED[v]) for v in contract.MOTOR_VALUES}
-_SENSORY_CLASSIFY = {v: (NORMAL_SENSORY if v.endswith("*") else _SENSORY_RECORDED[v]) for v in contract.SENSORY_VALUES}
 
 OUTPUT_COLUMNS = (
     "right_motor_level", "left_motor_level", "right_sensory_level", "left_sensory_level",
@@ -70,278 +105,368 @@ OUTPUT_COLUMNS = (
 )
 TOTAL_COLUMNS = ("uems", "lems", "motor_total", "lt_total", "pp_total")
 
-
-# --- parsing ------------------------------------------------------------------------------
-def _decode(exams: pd.DataFrame, columns, mapping: dict) -> np.ndarray:
-    """(n, len(columns)) float array of the cells mapped through `mapping` (NaN for NT)."""
-    values = list(mapping)
-    lookup = np.array([mapping[v] for v in values], dtype=float)
-    cells = exams[list(columns)].to_numpy(dtype=object).ravel()
-    codes = pd.Categorical(cells, categories=values).codes  # hashing, not a Python loop
-    if (codes < 0).any():
-        bad = cells[codes < 0][0]
-        raise ValueError(f"illegal ISNCSCI cell value {bad!r}; validate the exams first")
-    return lookup[codes].reshape(len(exams), len(columns))
+# --- cell codes -----------------------------------------------------------------------------
+# A cell is stored as its index in the contract's tuple of legal values (uint8); every rule below
+# is a lookup table over those codes, built once from the value strings themselves.
+MOTOR_VALUES, SENSORY_VALUES, ANAL_VALUES = contract.MOTOR_VALUES, contract.SENSORY_VALUES, contract.ANAL_VALUES
+ILLEGAL = 255
 
 
-def _motor(exams, side, mapping):
-    return _decode(exams, [contract.motor_column(side, lv) for lv in contract.MOTOR_LEVELS], mapping)
+def _table(values: tuple, test) -> np.ndarray:
+    """Boolean lookup table: table[code] = test(values[code])."""
+    return np.array([test(v) for v in values], dtype=bool)
 
 
-def _sensory(exams, side, column_of, mapping):
-    return _decode(exams, [column_of(side, lv) for lv in contract.SENSORY_LEVELS], mapping)
+def _points(values: tuple) -> np.ndarray:
+    """The examined grade of each value (0 for NT forms): '3*' and '3**' both count 3."""
+    return np.array([0 if v.startswith("NT") else int(v.rstrip("*")) for v in values], dtype=np.int16)
 
 
-def _sum_or_nan(*arrays: np.ndarray) -> np.ndarray:
-    """Row sums over all arrays; NaN (any NT) propagates, which is what we want."""
-    return sum(a.sum(axis=1) for a in arrays)
+# Value groups exactly as the official algorithm lists them (see the docstring for their meaning).
+KNOWN_WEAK = ("0", "1", "2")  # a key muscle certainly below grade 3 (never rated normal)
+RATED_NORMAL = ("5", "0**", "1**", "2**", "3**", "4**", "NT**")
+MAY_BE_WEAK = ("0", "1", "2", "0*", "1*", "2*", "NT", "NT*")
+MAY_BE_ABSENT_MOTOR = ("0", "NT", "NT*", "0*")
+MAY_BE_ABSENT_SENSORY = ("0", "NT", "0*", "NT*")
+ABNORMAL_SENSORY = ("0", "1", "0*", "1*")
 
 
-# --- totals -------------------------------------------------------------------------------
-def totals(exams: pd.DataFrame) -> pd.DataFrame:
-    """UEMS (C5-T1), LEMS (L2-S1), motor total, LT and PP totals; NaN when any cell is NT."""
-    motor = {s: _motor(exams, s, _MOTOR_RECORDED) for s in contract.SIDES}
-    lt = {s: _sensory(exams, s, contract.light_touch_column, _SENSORY_RECORDED) for s in contract.SIDES}
-    pp = {s: _sensory(exams, s, contract.pin_prick_column, _SENSORY_RECORDED) for s in contract.SIDES}
-    upper, lower = slice(0, 5), slice(5, 10)
-    uems = _sum_or_nan(*(motor[s][:, upper] for s in contract.SIDES))
-    lems = _sum_or_nan(*(motor[s][:, lower] for s in contract.SIDES))
-    return pd.DataFrame(
-        {
-            "uems": uems,
-            "lems": lems,
-            "motor_total": uems + lems,
-            "lt_total": _sum_or_nan(*lt.values()),
-            "pp_total": _sum_or_nan(*pp.values()),
-        },
-        index=exams.index,
-    )
+# --- the official algorithm's level steps, one value pair at a time ----------------------------
+def _sensory_step(lt: str, pp: str) -> tuple[bool, bool]:
+    """checkSensoryLevel: at level i, looking at the next dermatome -> (walk on, list level i)."""
+    if lt == "2" and pp == "2":
+        return True, False
+    if lt in ABNORMAL_SENSORY or pp in ABNORMAL_SENSORY or "NT*" in (lt, pp):
+        return False, True
+    if "NT" in (lt, pp):
+        return True, True
+    return True, False  # rated normal: 2 with X** or NT**
 
 
-# --- what each cell can be ------------------------------------------------------------------
-def _can(values: np.ndarray, test) -> np.ndarray:
-    """True where the cell satisfies `test` or is NT (NaN: it may hold anything)."""
-    with np.errstate(invalid="ignore"):
-        return test(values) | np.isnan(values)
+def _motor_step(muscle: str, next_muscle: str) -> tuple[bool, bool]:
+    """checkMotorLevel: at a key muscle with another key muscle below it."""
+    walk_on = (muscle not in KNOWN_WEAK + ("0*", "1*", "2*", "NT*", "3", "4", "3*", "4*")
+               and next_muscle not in KNOWN_WEAK)
+    listed = not (muscle in RATED_NORMAL and next_muscle not in MAY_BE_WEAK)
+    return walk_on, listed
 
 
-def _is(values: np.ndarray, test) -> np.ndarray:
-    """True where the cell certainly satisfies `test` (NT never does)."""
-    with np.errstate(invalid="ignore"):
-        return test(values) & ~np.isnan(values)
+def _before_key_muscles_step(next_muscle: str) -> tuple[bool, bool]:
+    """checkMotorLevelBeforeStartOfKeyMuscles: at C4 (L1), looking at C5 (L2)."""
+    return next_muscle not in KNOWN_WEAK, next_muscle in MAY_BE_WEAK
 
 
-def _prefix_all(mask: np.ndarray) -> np.ndarray:
-    """out[:, k] = all(mask[:, :k]); one column longer than mask (out[:, 0] is True)."""
-    ones = np.ones((mask.shape[0], 1), dtype=bool)
-    return np.concatenate([ones, np.logical_and.accumulate(mask, axis=1)], axis=1)
+def _end_of_block_step(muscle: str, block_walks_on: bool, block_listed: bool) -> tuple[bool, bool]:
+    """checkWithSensoryCheckLevelResult: at T1 (S1), with the sensory steps over C5-T2 (L2-S2)."""
+    walk_on = muscle not in ("3", "4", "0*", "1*", "2*", "3*", "4*", "NT*") and block_walks_on
+    listed = muscle == "NT" or not (muscle in RATED_NORMAL and block_walks_on and not block_listed)
+    return walk_on, listed
 
 
-def _suffix_any(mask: np.ndarray) -> np.ndarray:
-    """out[:, k] = any(mask[:, k:]); one column longer than mask (last column False)."""
-    zeros = np.zeros((mask.shape[0], 1), dtype=bool)
-    return np.concatenate([np.logical_or.accumulate(mask[:, ::-1], axis=1)[:, ::-1], zeros], axis=1)
+def _pair_tables(step, first: tuple, second: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(walk on, listed) tables indexed by first_code * len(second) + second_code."""
+    results = [step(a, b) for a in first for b in second]
+    return np.array([r[0] for r in results]), np.array([r[1] for r in results])
 
 
-def _on_levels(muscle_mask: np.ndarray, fill: bool = False) -> np.ndarray:
-    """Spread a (n, 10) key-muscle mask onto the (n, 29) level scale."""
-    out = np.full((muscle_mask.shape[0], N_LEVELS), fill)
-    out[:, MUSCLE_POSITION] = muscle_mask
+SENSORY_STEP = _pair_tables(_sensory_step, SENSORY_VALUES, SENSORY_VALUES)
+MOTOR_STEP = _pair_tables(_motor_step, MOTOR_VALUES, MOTOR_VALUES)
+BEFORE_KEY_STEP = tuple(_table(MOTOR_VALUES, lambda v, k=k: _before_key_muscles_step(v)[k]) for k in (0, 1))
+# indexed by muscle_code * 4 + block_walks_on * 2 + block_listed
+END_OF_BLOCK_STEP = _pair_tables(lambda m, flags: _end_of_block_step(m, *flags), MOTOR_VALUES,
+                                 ((False, False), (False, True), (True, False), (True, True)))
+
+# Motor walk: the steps that look at key muscles (all others look at the next dermatome).
+BEFORE_KEY = {LEVELS.index("C4"): 0, LEVELS.index("L1"): 5}  # position -> first key muscle below
+INSIDE_BLOCK = {LEVELS.index(m): j for j, m in enumerate(contract.MOTOR_LEVELS) if m not in ("T1", "S1")}
+END_OF_BLOCK = {LEVELS.index("T1"): (4, slice(3, 9)), LEVELS.index("S1"): (9, slice(20, 26))}  # muscle, dermatomes
+
+
+def _starting_muscle(position: int) -> int:
+    """startingMotorIndex: the first key muscle at or below SensoryLevels[position] (10 = none)."""
+    if 1 <= position <= 3:
+        return 0
+    if 4 <= position <= 8:
+        return position - 4
+    if 9 <= position <= 20:
+        return 5
+    if 21 <= position <= 25:
+        return position - 16
+    return N_MUSCLES
+
+
+# For a motor level at position k: the first key muscle more than three levels below it (INT: none).
+MORE_THAN_THREE_BELOW = np.array([_starting_muscle(k + 4 if k < INT else 28) for k in range(N_LEVELS)])
+# For a neurological level at position k: the first key muscle below it, and the count per side.
+BELOW_NLI = np.array([_starting_muscle(k + 1) for k in range(N_LEVELS)])
+HALF_BELOW_NLI = N_MUSCLES - BELOW_NLI
+
+MOTOR_POINTS, SENSORY_POINTS = _points(MOTOR_VALUES), _points(SENSORY_VALUES)
+MOTOR_NT, SENSORY_NT = _table(MOTOR_VALUES, lambda v: v.startswith("NT")), _table(SENSORY_VALUES, lambda v: v.startswith("NT"))
+M_MAY_BE_ABSENT = _table(MOTOR_VALUES, lambda v: v in MAY_BE_ABSENT_MOTOR)
+M_NOT_ZERO = _table(MOTOR_VALUES, lambda v: v != "0")
+M_MAY_BE_WEAK = _table(MOTOR_VALUES, lambda v: v in MAY_BE_WEAK)
+M_MAY_BE_ANTIGRAVITY = _table(MOTOR_VALUES, lambda v: v not in KNOWN_WEAK)
+# Motor ZPP: a muscle with function stops the upward search; NT, NT* and 0* are listed and passed.
+M_FUNCTION = _table(MOTOR_VALUES, lambda v: v not in ("0", "0*", "NT", "NT*"))
+M_MAYBE_FUNCTION = _table(MOTOR_VALUES, lambda v: v in ("0*", "NT", "NT*"))
+S_ZERO = _table(SENSORY_VALUES, lambda v: v == "0")
+S_MAY_BE_ABSENT = _table(SENSORY_VALUES, lambda v: v in MAY_BE_ABSENT_SENSORY)
+S_ZERO_OR_0_STAR = _table(SENSORY_VALUES, lambda v: v in ("0", "0*"))
+S_ZERO_OR_0_STARS = _table(SENSORY_VALUES, lambda v: v in ("0", "0**"))
+YES, NO, NT = (ANAL_VALUES.index(v) for v in ("Yes", "No", "NT"))
+
+
+# --- decoding -------------------------------------------------------------------------------
+def _codes(exams: pd.DataFrame, columns, values: tuple) -> np.ndarray:
+    """(n, len(columns)) uint8 codes of the cells: index in `values`; categoricals cost no hashing."""
+    out = np.empty((len(exams), len(columns)), dtype=np.uint8)
+    for i, column in enumerate(columns):
+        series = exams[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+        else:
+            codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+        lookup = np.array([values.index(u) if u in values else ILLEGAL for u in uniques] + [ILLEGAL], dtype=np.uint8)
+        out[:, i] = lookup[codes]  # code -1 (missing) reads the trailing ILLEGAL
+        if (out[:, i] == ILLEGAL).any():
+            bad = series[out[:, i] == ILLEGAL].iloc[0]
+            raise ValueError(f"illegal ISNCSCI cell value {bad!r} in column {column}; validate the exams first")
     return out
 
 
 class _Side:
-    """What every cell of one side can be, as arrays over exams."""
+    """The cells of one side as codes: motor (n, 10), lt and pp (n, 28), lowest non-key muscle."""
 
     def __init__(self, exams: pd.DataFrame, side: str):
-        motor = _motor(exams, side, _MOTOR_CLASSIFY)
-        lt = _sensory(exams, side, contract.light_touch_column, _SENSORY_CLASSIFY)
-        pp = _sensory(exams, side, contract.pin_prick_column, _SENSORY_CLASSIFY)
-        normal = lambda v: v == NORMAL_SENSORY  # noqa: E731
-        below_normal = lambda v: v < NORMAL_SENSORY  # noqa: E731
-        self.derm_can_normal = _can(lt, normal) & _can(pp, normal)
-        self.derm_can_abnormal = _can(lt, below_normal) | _can(pp, below_normal)
-        self.derm_is_normal = _is(lt, normal) & _is(pp, normal)
-        self.derm_can_feel = _can(lt, lambda v: v > 0) | _can(pp, lambda v: v > 0)
-        self.derm_can_numb = _can(lt, lambda v: v == 0) & _can(pp, lambda v: v == 0)
-        self.derm_does_feel = _is(lt, lambda v: v > 0) | _is(pp, lambda v: v > 0)
-        self.can5 = _can(motor, lambda v: v == 5)
-        self.can34 = _can(motor, lambda v: (v == 3) | (v == 4))
-        self.can_ge3 = _can(motor, lambda v: v >= 3)
-        self.can_lt3 = _can(motor, lambda v: v < 3)
-        self.can_move = _can(motor, lambda v: v > 0)
-        self.can_zero = _can(motor, lambda v: v == 0)
-        self.is_ge3 = _is(motor, lambda v: v >= 3)
-        self.moves = _is(motor, lambda v: v > 0)
-        self.is5 = _is(motor, lambda v: v == 5)
-        # dermatomes 0..k-1 can all be normal / muscles above level k can all be 5
-        self.normal_through = _prefix_all(self.derm_can_normal)  # (n, 29)
-        muscles_above = _prefix_all(self.can5)  # [:, j] = muscles 0..j-1 can be 5
-        count_above = np.searchsorted(MUSCLE_POSITION, np.arange(N_LEVELS))  # muscles at positions < k
-        self.five_above = muscles_above[:, count_above]  # (n, 29)
-        # dermatome just below level k can be abnormal; "below INT" always stops the walk
-        trues = np.ones((len(exams), 1), dtype=bool)
-        self.stops_below = np.concatenate([self.derm_can_abnormal, trues], axis=1)  # (n, 29)
+        self.motor = _codes(exams, [contract.motor_column(side, lv) for lv in contract.MOTOR_LEVELS], MOTOR_VALUES)
+        self.lt = _codes(exams, [contract.light_touch_column(side, lv) for lv in contract.SENSORY_LEVELS], SENSORY_VALUES)
+        self.pp = _codes(exams, [contract.pin_prick_column(side, lv) for lv in contract.SENSORY_LEVELS], SENSORY_VALUES)
+        # index of the non-key muscle's level among the key muscles, -1 when none is given
+        self.nonkey = np.full(len(exams), -1, dtype=np.int8)
+        column = f"{side}_lowest_nonkey_muscle"
+        if column in exams.columns:
+            given = exams[column].to_numpy(dtype=object)
+            for j, muscle in enumerate(contract.MOTOR_LEVELS):
+                self.nonkey[given == muscle] = j
+        pair = self.lt.astype(np.intp) * len(SENSORY_VALUES) + self.pp
+        self.sensory_walks_on, self.sensory_listed = (table[pair] for table in SENSORY_STEP)  # (n, 28)
 
 
-# Where each level sits in the walk.
-_BEFORE_KEY = {"C4": 0, "L1": 5}  # level -> index of the first key muscle below it
-_END_OF_BLOCK = {"T1": (LEVELS.index("C5") - 1, LEVELS.index("T2")),  # dermatomes C5..T2
-                 "S1": (LEVELS.index("L2") - 1, LEVELS.index("S2"))}  # dermatomes L2..S2
-# key muscle -> the level just above its block (C4 or L1), whose sensation must be normal
-_ABOVE_BLOCK = {m: LEVELS.index("C4" if m in contract.UPPER_MOTOR_LEVELS else "L1") for m in contract.MOTOR_LEVELS}
+def _anal(exams: pd.DataFrame, column: str) -> np.ndarray:
+    return _codes(exams, [column], ANAL_VALUES)[:, 0]
+
+
+# --- walks ----------------------------------------------------------------------------------
+def _walk(walks_on: np.ndarray, listed: np.ndarray) -> np.ndarray:
+    """Levels listed by a walk from C1 down: (n, 29) mask; the last column is 'walked past S3'.
+
+    Step i is taken only if every step before it walked on; it lists level i if `listed`.
+    """
+    reached = np.ones((len(walks_on), N_LEVELS), dtype=bool)
+    np.logical_and.accumulate(walks_on, axis=1, out=reached[:, 1:])
+    out = np.zeros_like(reached)
+    out[:, :INT] = reached[:, :INT] & listed
+    out[:, INT] = reached[:, INT]
+    return out
 
 
 def _sensory_level(side: _Side) -> np.ndarray:
-    """Possible sensory levels (n, 29): normal down to level k and the next dermatome abnormal."""
-    return side.normal_through & side.stops_below
+    """determineSensoryLevel: (n, 29) possible sensory levels."""
+    return _walk(side.sensory_walks_on, side.sensory_listed)
 
 
-def _motor_level(side: _Side) -> np.ndarray:
-    """Possible motor levels (n, 29); see the module docstring for the walk."""
-    out = np.zeros_like(side.normal_through)
-    for k, name in enumerate(LEVELS):
-        if name in contract.MOTOR_LEVELS:
-            j = contract.MOTOR_LEVELS.index(name)
-            reached = side.normal_through[:, _ABOVE_BLOCK[name]] & side.five_above[:, k]
-            if name in _END_OF_BLOCK:
-                first, last = _END_OF_BLOCK[name]
-                block_abnormal = side.derm_can_abnormal[:, first:last].any(axis=1)
-                stops = side.can34[:, j] | (side.can5[:, j] & block_abnormal)
-            else:
-                stops = side.can34[:, j] | (side.can5[:, j] & side.can_lt3[:, j + 1])
-            out[:, k] = reached & stops
-        elif name in _BEFORE_KEY:
-            reached = side.normal_through[:, k] & side.five_above[:, k]
-            out[:, k] = reached & side.can_lt3[:, _BEFORE_KEY[name]]
-        else:  # no key muscle here (or INT): the motor level follows the sensory exam
-            out[:, k] = side.normal_through[:, k] & side.five_above[:, k] & side.stops_below[:, k]
-    return out
+def _motor_steps(side: _Side, nli_style: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(walk on, listed) at the 28 steps of one side's motor walk.
 
-
-def _side_neurological_level(side: _Side) -> np.ndarray:
-    """Possible min(sensory level, motor level) of one side (n, 29), exact under NT.
-
-    Level k is the side's level iff the sensory exam is normal and the motor walk continues down
-    to k, and at k either the next dermatome is abnormal or the motor walk stops.
+    nli_style: the neurological level's walk checks T1 (S1) against itself instead of against
+    the sensory block below it, as determineNeurologicalLevelOfInjury does.
     """
-    out = np.zeros_like(side.normal_through)
-    for k, name in enumerate(LEVELS):
-        reached = side.normal_through[:, k] & side.five_above[:, k]
-        sensory_stop = side.stops_below[:, k]
-        if name in contract.MOTOR_LEVELS:
-            j = contract.MOTOR_LEVELS.index(name)
-            stops = side.can34[:, j] | (side.can_ge3[:, j] & sensory_stop)
-            if name not in _END_OF_BLOCK:  # inside a block: a weak next muscle stops too
-                stops |= side.can5[:, j] & side.can_lt3[:, j + 1]
-        elif name in _BEFORE_KEY:
-            stops = sensory_stop | side.can_lt3[:, _BEFORE_KEY[name]]
+    walks_on = side.sensory_walks_on.copy()
+    listed = side.sensory_listed.copy()
+    m = side.motor.astype(np.intp)
+    for position, j in BEFORE_KEY.items():
+        walks_on[:, position], listed[:, position] = (t[m[:, j]] for t in BEFORE_KEY_STEP)
+    for position, j in INSIDE_BLOCK.items():
+        pair = m[:, j] * len(MOTOR_VALUES) + m[:, j + 1]
+        walks_on[:, position], listed[:, position] = (t[pair] for t in MOTOR_STEP)
+    for position, (j, dermatomes) in END_OF_BLOCK.items():
+        if nli_style:
+            pair = m[:, j] * len(MOTOR_VALUES) + m[:, j]
+            walks_on[:, position], listed[:, position] = (t[pair] for t in MOTOR_STEP)
         else:
-            stops = sensory_stop
-        out[:, k] = reached & stops
+            block_walks_on = side.sensory_walks_on[:, dermatomes].all(axis=1)
+            block_listed = side.sensory_listed[:, dermatomes].any(axis=1)
+            index = m[:, j] * 4 + block_walks_on * 2 + block_listed
+            walks_on[:, position], listed[:, position] = (t[index] for t in END_OF_BLOCK_STEP)
+    return walks_on, listed
+
+
+def _motor_level(side: _Side, vac: np.ndarray) -> np.ndarray:
+    """determineMotorLevel: (n, 29) possible motor levels of one side."""
+    out = _walk(*_motor_steps(side))
+    past_s3 = out[:, INT].copy()
+    # Below S3 the motor level needs VAC, the motor test of S4-5: No -> S3, NT -> S3 or INT.
+    out[:, S3] |= past_s3 & (vac != YES)
+    out[:, INT] = past_s3 & (vac != NO)
     return out
 
 
-def _min_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Possible values of min(x, y) for independent x in mask a and y in mask b."""
-    return (a & _suffix_any(b)[:, :-1]) | (b & _suffix_any(a)[:, :-1])
+def _neurological_level(right: _Side, left: _Side) -> np.ndarray:
+    """determineNeurologicalLevelOfInjury: one walk over both sides at once."""
+    walks_right, listed_right = _motor_steps(right, nli_style=True)
+    walks_left, listed_left = _motor_steps(left, nli_style=True)
+    # At a key-muscle step both sides' sensory steps and both motor steps must walk on; any of
+    # them listing the level lists it.
+    walks_on = walks_right & walks_left & right.sensory_walks_on & left.sensory_walks_on
+    listed = listed_right | listed_left | right.sensory_listed | left.sensory_listed
+    return _walk(walks_on, listed)
 
 
-# --- AIS -----------------------------------------------------------------------------------
+# --- completeness and AIS --------------------------------------------------------------------
+def _s45(right: _Side, left: _Side) -> np.ndarray:
+    """(n, 4) codes of S4-5 LT and PP on both sides."""
+    return np.column_stack([right.lt[:, -1], right.pp[:, -1], left.lt[:, -1], left.pp[:, -1]])
+
+
+def _complete(s45: np.ndarray, vac: np.ndarray, dap: np.ndarray) -> np.ndarray:
+    """determineInjuryComplete: (n, 2) possible [complete, incomplete]."""
+    both_no = (vac == NO) & (dap == NO)
+    all_zero = S_ZERO[s45].all(axis=1)
+    zero_or_star = S_ZERO_OR_0_STAR[s45].all(axis=1)
+    zero_or_stars = S_ZERO_OR_0_STARS[s45].all(axis=1)
+    may_be_absent = (vac != YES) & (dap != YES) & S_MAY_BE_ABSENT[s45].all(axis=1)
+    complete = both_no & (all_zero | zero_or_star)
+    complete |= ~(both_no & (all_zero | zero_or_star | zero_or_stars)) & may_be_absent
+    incomplete = ~(both_no & all_zero)
+    return np.column_stack([complete, incomplete])
+
+
+def _suffix(mask: np.ndarray, reduce) -> np.ndarray:
+    """out[:, j] = reduce(mask[:, j:]); one column longer (the empty suffix: all -> True, any -> False)."""
+    empty = np.full((len(mask), 1), reduce is np.logical_and)
+    return np.concatenate([reduce.accumulate(mask[:, ::-1], axis=1)[:, ::-1], empty], axis=1)
+
+
 def _motor_below(side: _Side, motor_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(possible, certain): a key muscle more than three levels below the motor level moves."""
-    def below(moves_mask):
-        moves_from = _suffix_any(_on_levels(moves_mask))  # [:, p] = a muscle at >= p moves
-        shifted = np.zeros_like(motor_level)
-        shifted[:, : N_LEVELS - 4] = moves_from[:, 4:N_LEVELS]  # muscles at > k + 3
-        return shifted
-    possible = (motor_level & below(side.can_move)).any(axis=1)
-    certain = ~(motor_level & ~below(side.moves)).any(axis=1)
-    return possible, certain
+    """(can have none, can have some) motor function more than three levels below a motor level.
+
+    canHaveNoMotorFunctionMoreThanThreeLevelsBelow / canHaveMotorFunctionMoreThanThreeLevelsBelow:
+    some listed motor level for which every key muscle from there down may be absent (0, NT,
+    NT*, 0*) and the non-key muscle is not there; some for which a key muscle is not exactly 0 or
+    the non-key muscle is there.
+    """
+    start = MORE_THAN_THREE_BELOW  # per level position
+    nonkey_below = side.nonkey[:, None] >= start[None, :]
+    quiet = _suffix(M_MAY_BE_ABSENT[side.motor], np.logical_and)[:, start] & ~nonkey_below
+    moving = _suffix(M_NOT_ZERO[side.motor], np.logical_or)[:, start] | nonkey_below
+    return (motor_level & quiet).any(axis=1), (motor_level & moving).any(axis=1)
 
 
-def _half_below_ok(right: _Side, left: _Side, nli: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(D possible, C possible): >= half the key muscles below the NLI graded >= 3, or not."""
-    def ge3_below(mask_r, mask_l):  # [:, k] = number of muscles below level k graded >= 3
-        counts = _on_levels(mask_r).astype(int) + _on_levels(mask_l).astype(int)
-        return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1] - counts  # strictly below k
-    n_below = 2 * (MUSCLE_POSITION[None, :] > np.arange(N_LEVELS)[:, None]).sum(axis=1)
-    most = ge3_below(right.can_ge3, left.can_ge3)
-    least = ge3_below(right.is_ge3, left.is_ge3)
-    d_possible = (nli & (2 * most >= n_below)).any(axis=1)
-    c_possible = (nli & (2 * least < n_below)).any(axis=1)
-    return d_possible, c_possible
+def _count_below_nli(right: _Side, left: _Side, table: np.ndarray) -> np.ndarray:
+    """(n, 29): for an NLI at position k, how many key muscles below it (both sides) pass `table`."""
+    per_muscle = table[right.motor].astype(np.int16) + table[left.motor]
+    counts = np.zeros((len(per_muscle), N_MUSCLES + 1), dtype=np.int16)
+    counts[:, :N_MUSCLES] = np.cumsum(per_muscle[:, ::-1], axis=1)[:, ::-1]  # muscles j..9
+    return counts[:, BELOW_NLI]
 
 
-def _anal(exams: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(can be Yes, can be No, is Yes, is No) for vac or dap."""
-    values = exams[column].to_numpy(dtype=object)
-    return values != "No", values != "Yes", values == "Yes", values == "No"
-
-
-def _sacral(right: _Side, left: _Side, exams: pd.DataFrame) -> dict:
-    """Sacral sparing (S4-5 LT/PP, DAP, VAC): what can be and what is."""
-    s45 = N_DERMATOMES - 1
-    found = {}
-    for column in ("vac", "dap"):
-        can_yes, can_no, is_yes, is_no = _anal(exams, column)
-        found |= {f"{column}_can_yes": can_yes, f"{column}_can_no": can_no,
-                  f"{column}_is_yes": is_yes, f"{column}_is_no": is_no}
-    sides = (right, left)
-    found["feel_can"] = np.logical_or.reduce([s.derm_can_feel[:, s45] for s in sides] + [found["dap_can_yes"]])
-    found["feel_sure"] = np.logical_or.reduce([s.derm_does_feel[:, s45] for s in sides] + [found["dap_is_yes"]])
-    numb_can = np.logical_and.reduce([s.derm_can_numb[:, s45] for s in sides] + [found["dap_can_no"]])
-    found["complete_can"] = numb_can & found["vac_can_no"]
-    found["incomplete_can"] = found["feel_can"] | found["vac_can_yes"]
-    return found
-
-
-def _normal_exam(right: _Side, left: _Side, sacral: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(possible, certain) that the whole exam is normal."""
-    sides = (right, left)
-    can = np.logical_and.reduce([s.derm_can_normal.all(axis=1) & s.can5.all(axis=1) for s in sides])
-    sure = np.logical_and.reduce([s.derm_is_normal.all(axis=1) & s.is5.all(axis=1) for s in sides])
-    can &= sacral["vac_can_yes"] & sacral["dap_can_yes"]
-    sure &= sacral["vac_is_yes"] & sacral["dap_is_yes"]
-    return can, sure
-
-
-def _ais(right, left, motor_levels, nli, sacral) -> np.ndarray:
-    """Possible AIS grades (n, 5) in A..E order."""
-    below_r = _motor_below(right, motor_levels["right"])
-    below_l = _motor_below(left, motor_levels["left"])
-    normal_can, normal_sure = _normal_exam(right, left, sacral)
-    motor_incomplete_can = sacral["vac_can_yes"] | (sacral["feel_can"] & (below_r[0] | below_l[0]))
-    d_cond, c_cond = _half_below_ok(right, left, nli)
-    grade_a = sacral["complete_can"]
-    grade_b = sacral["feel_can"] & sacral["vac_can_no"] & ~below_r[1] & ~below_l[1]
-    grade_c = motor_incomplete_can & c_cond & ~normal_sure
-    grade_d = motor_incomplete_can & d_cond & ~normal_sure
-    return np.column_stack([grade_a, grade_b, grade_c, grade_d, normal_can])
+def _ais(right, left, motor_levels, nli, complete, s45, vac, dap) -> np.ndarray:
+    """determineASIAImpairmentScale: (n, 5) possible grades A..E."""
+    sensory_preserved = (dap != NO) | ~S_ZERO[s45].all(axis=1)
+    quiet_right, moving_right = _motor_below(right, motor_levels[0])
+    quiet_left, moving_left = _motor_below(left, motor_levels[1])
+    grade_a = complete[:, 0]
+    grade_b = sensory_preserved & (vac != YES) & quiet_right & quiet_left
+    motor_incomplete = (vac != NO) | (sensory_preserved & (moving_right | moving_left))
+    weak = _count_below_nli(right, left, M_MAY_BE_WEAK)
+    antigravity = _count_below_nli(right, left, M_MAY_BE_ANTIGRAVITY)
+    grade_c = motor_incomplete & (nli & (weak > HALF_BELOW_NLI)).any(axis=1)
+    nli_not_int = nli.copy()
+    nli_not_int[:, INT] = False
+    grade_d = motor_incomplete & (nli_not_int & (antigravity >= HALF_BELOW_NLI)).any(axis=1)
+    grade_e = (vac != NO) & nli[:, INT]
+    grades = np.column_stack([grade_a, grade_b, grade_c, grade_d, grade_e])
+    # An exam whose only neurological level is INT, with VAC Yes, is E and nothing else.
+    only_int = nli[:, INT] & (nli.sum(axis=1) == 1) & (vac == YES)
+    grades[only_int] = [False, False, False, False, True]
+    return grades
 
 
 # --- zones of partial preservation ------------------------------------------------------------
-def _sensory_zpp(side: _Side) -> np.ndarray:
-    """Possible sensory ZPP (n, 29) given that S4-5 on this side has no sensation."""
-    numb_below = ~_suffix_any(~side.derm_can_numb)  # [:, d] = dermatomes d.. can all be numb
-    lowest = side.derm_can_feel & numb_below[:, 1:]  # dermatome d is the lowest that feels
-    lowest[:, -1] = False  # S4-5 feels -> not applicable
-    out = np.zeros_like(side.normal_through)
-    out[:, 1:] = lowest  # dermatome d sits at level d + 1
-    out[:, 0] = numb_below[:, 0]  # nothing felt anywhere: the sensory level (C1)
+def _sensory_zpp(side: _Side, dap: np.ndarray) -> np.ndarray:
+    """determineSensoryZPP: (n, 30) possible values, the last column NA."""
+    absent = S_MAY_BE_ABSENT[side.lt] & S_MAY_BE_ABSENT[side.pp]  # (n, 28)
+    both_zero = S_ZERO[side.lt] & S_ZERO[side.pp]
+    applies = (dap != YES) & absent[:, -1]
+    out = np.zeros((len(dap), N_LEVELS + 1), dtype=bool)
+    out[:, -1] = ~applies | (dap == NT) | ~both_zero[:, -1]
+    # Search upwards from S3: a dermatome that may be absent but is not 0/0 is listed and passed;
+    # one that cannot be absent is listed and ends the search; past C2 the zone reaches C1.
+    stop_at = ~absent[:, :-1]
+    reached = _suffix(~stop_at, np.logical_and)[:, 1:]  # nothing stops strictly below d
+    out[:, 1:INT] = applies[:, None] & reached & ~both_zero[:, :-1]
+    out[:, 0] = applies & reached[:, 0] & ~stop_at[:, 0]
     return out
 
 
-def _motor_zpp(side: _Side, motor_level: np.ndarray) -> np.ndarray:
-    """Possible motor ZPP (n, 29): lowest moving key muscle below the motor level, else the level."""
-    still_below = ~_suffix_any(~side.can_zero)  # [:, j] = muscles j.. can all be 0
-    lowest = _on_levels(side.can_move & still_below[:, 1:])
-    none_moves = still_below[:, 0]
-    lowest_upto = np.logical_or.accumulate(lowest, axis=1)  # candidate lowest at <= k
-    top_level = np.argmax(motor_level, axis=1)
-    at_level = motor_level & (none_moves[:, None] | lowest_upto)
-    below_level = lowest & (np.arange(N_LEVELS)[None, :] > top_level[:, None])
-    return at_level | below_level
+def _motor_zpp(side: _Side, motor_level: np.ndarray, vac: np.ndarray, ais_c: np.ndarray) -> np.ndarray:
+    """determineMotorZPP: (n, 30) possible values, the last column NA."""
+    n = len(vac)
+    positions = np.arange(N_LEVELS)
+    top = np.argmax(motor_level, axis=1)
+    lowest = N_LEVELS - 1 - np.argmax(motor_level[:, ::-1], axis=1)
+    below_s1 = motor_level[:, S2:].any(axis=1)
+    bottom = np.where(below_s1, np.minimum(lowest, S3), S1)
+    in_range = (positions >= top[:, None]) & (positions <= bottom[:, None])
+    # Search upwards from the bottom: a key muscle with function is listed and ends the search;
+    # 0*, NT, NT* are listed and passed; 0 is passed; a level without key muscle is listed if it
+    # is one of the motor levels.
+    function = np.zeros((n, N_LEVELS), dtype=bool)
+    function[:, MUSCLE_POSITION] = M_FUNCTION[side.motor]
+    stopped_below = _suffix(function & in_range, np.logical_or)[:, 1:]  # a stop strictly below
+    candidates = motor_level.copy()
+    candidates[:, MUSCLE_POSITION] = function[:, MUSCLE_POSITION] | M_MAYBE_FUNCTION[side.motor]
+    found = candidates & in_range & ~stopped_below
+    # With AIS C possible, a non-key muscle more than three levels below a found level replaces it.
+    has_nonkey = side.nonkey >= 0
+    nonkey_position = np.where(has_nonkey, MUSCLE_POSITION[np.maximum(side.nonkey, 0)], -1)
+    replaced = (ais_c & has_nonkey)[:, None] & (nonkey_position[:, None] - positions[None, :] > 3)
+    out = np.zeros((n, N_LEVELS + 1), dtype=bool)
+    out[:, :N_LEVELS] = found & ~replaced
+    add_nonkey = (found & replaced).any(axis=1)
+    out[add_nonkey, nonkey_position[add_nonkey]] = True
+    out[vac == YES, :N_LEVELS] = False
+    out[:, -1] = vac != NO
+    return out
+
+
+# --- totals ---------------------------------------------------------------------------------
+def _sum(points: np.ndarray, untestable: np.ndarray) -> np.ndarray:
+    """Row sums as float, NaN where any cell is NT (not determinable)."""
+    total = points.sum(axis=1, dtype=np.int32).astype(float)
+    total[untestable.any(axis=1)] = np.nan
+    return total
+
+
+def _totals(right: _Side, left: _Side, index) -> pd.DataFrame:
+    motor = np.concatenate([right.motor, left.motor], axis=1)
+    upper = np.r_[0:5, 10:15]
+    lower = np.r_[5:10, 15:20]
+    uems = _sum(MOTOR_POINTS[motor[:, upper]], MOTOR_NT[motor[:, upper]])
+    lems = _sum(MOTOR_POINTS[motor[:, lower]], MOTOR_NT[motor[:, lower]])
+    lt = np.concatenate([right.lt, left.lt], axis=1)
+    pp = np.concatenate([right.pp, left.pp], axis=1)
+    return pd.DataFrame(
+        {"uems": uems, "lems": lems, "motor_total": uems + lems,
+         "lt_total": _sum(SENSORY_POINTS[lt], SENSORY_NT[lt]), "pp_total": _sum(SENSORY_POINTS[pp], SENSORY_NT[pp])},
+        index=index,
+    )
+
+
+def totals(exams: pd.DataFrame) -> pd.DataFrame:
+    """UEMS (C5-T1), LEMS (L2-S1), motor total, LT and PP totals; NaN when any cell is NT."""
+    return _totals(_Side(exams, "right"), _Side(exams, "left"), exams.index)
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -349,47 +474,37 @@ def _format(possible: np.ndarray, labels) -> np.ndarray:
     """Join the labels of each row's possible values with ','; unique rows formatted once."""
     bits = np.left_shift(1, np.arange(possible.shape[1], dtype=np.int64))  # <= 30 values: fits int64
     keys = possible.astype(np.int64) @ bits
-    unique, inverse = np.unique(keys, return_inverse=True)
+    inverse, unique = pd.factorize(keys)
     labels = np.asarray(labels, dtype=object)
     texts = np.array([",".join(labels[(key & bits) > 0]) for key in unique], dtype=object)
     return texts[inverse]
 
 
-def _with_na(values: np.ndarray, applies_can: np.ndarray, applies_sure: np.ndarray) -> np.ndarray:
-    """Append an 'NA' column (possible unless the ZPP certainly applies); clear values if it cannot."""
-    values = values & applies_can[:, None]
-    return np.column_stack([values, ~applies_sure])
-
-
 def classify(exams: pd.DataFrame) -> pd.DataFrame:
     """Classify each exam (one output row per input row, same index); see the module docstring."""
-    sides = {s: _Side(exams, s) for s in contract.SIDES}
-    right, left = sides["right"], sides["left"]
-    sensory_levels = {s: _sensory_level(sides[s]) for s in contract.SIDES}
-    motor_levels = {s: _motor_level(sides[s]) for s in contract.SIDES}
-    nli = _min_of(_side_neurological_level(right), _side_neurological_level(left))
-    sacral = _sacral(right, left, exams)
-    complete = np.column_stack([sacral["complete_can"], sacral["incomplete_can"]])
-    out = {}
-    for s in contract.SIDES:
-        out[f"{s}_motor_level"] = _format(motor_levels[s], LEVELS)
-    for s in contract.SIDES:
-        out[f"{s}_sensory_level"] = _format(sensory_levels[s], LEVELS)
-    out["neurological_level"] = _format(nli, LEVELS)
-    out["ais"] = _format(_ais(right, left, motor_levels, nli, sacral), AIS_GRADES)
-    out["complete"] = _format(complete, ("yes", "no"))
-    result = pd.DataFrame(out, index=exams.index)
-    result = pd.concat([result, totals(exams)], axis=1)
+    right, left = _Side(exams, "right"), _Side(exams, "left")
+    vac, dap = _anal(exams, "vac"), _anal(exams, "dap")
+    sensory_levels = (_sensory_level(right), _sensory_level(left))
+    motor_levels = (_motor_level(right, vac), _motor_level(left, vac))
+    nli = _neurological_level(right, left)
+    s45 = _s45(right, left)
+    complete = _complete(s45, vac, dap)
+    ais = _ais(right, left, motor_levels, nli, complete, s45, vac, dap)
     zpp_labels = LEVELS + ("NA",)
-    vac_applies = (sacral["vac_can_no"], sacral["vac_is_no"])
-    s45 = N_DERMATOMES - 1
-    for s in contract.SIDES:
-        zpp = _motor_zpp(sides[s], motor_levels[s])
-        result[f"{s}_motor_zpp"] = _format(_with_na(zpp, *vac_applies), zpp_labels)
-    for s in contract.SIDES:
-        side = sides[s]
-        applies_can = sacral["dap_can_no"] & side.derm_can_numb[:, s45]
-        applies_sure = sacral["dap_is_no"] & ~side.derm_can_feel[:, s45]
-        zpp = _sensory_zpp(side)
-        result[f"{s}_sensory_zpp"] = _format(_with_na(zpp, applies_can, applies_sure), zpp_labels)
+    out = {
+        "right_motor_level": _format(motor_levels[0], LEVELS),
+        "left_motor_level": _format(motor_levels[1], LEVELS),
+        "right_sensory_level": _format(sensory_levels[0], LEVELS),
+        "left_sensory_level": _format(sensory_levels[1], LEVELS),
+        "neurological_level": _format(nli, LEVELS),
+        "ais": _format(ais, AIS_GRADES),
+        "complete": _format(complete, ("yes", "no")),
+    }
+    ais_c = ais[:, AIS_GRADES.index("C")]
+    for name, side, level in (("right", right, motor_levels[0]), ("left", left, motor_levels[1])):
+        out[f"{name}_motor_zpp"] = _format(_motor_zpp(side, level, vac, ais_c), zpp_labels)
+    for name, side in (("right", right), ("left", left)):
+        out[f"{name}_sensory_zpp"] = _format(_sensory_zpp(side, dap), zpp_labels)
+    result = pd.DataFrame(out, index=exams.index)
+    result = pd.concat([result, _totals(right, left, exams.index)], axis=1)
     return result[list(OUTPUT_COLUMNS)]
