@@ -2,14 +2,16 @@
 // and write its answers in this project's formats (the output columns of `python -m caseseries
 // isncsci`), so that tests and benchmarks can compare them with caseseries.instruments.isncsci.
 //
-//   node classify.js NODE_MODULES_DIR < exams.jsonl > classified.jsonl
+//   node classify.js NODE_MODULES_DIR < exams.csv > classified.json
 //
-// Input: one JSON object per line holding the contract columns of isncsci.csv (cell strings as
-// written; optional `{side}_lowest_nonkey_muscle`, empty = none). Output: one JSON object per line,
-// same order, every value a string: levels stripped of the algorithm's `*` ("variable") marks,
-// lists deduplicated and ordered as the project orders them (levels rostral to caudal, AIS A to E,
-// yes before no, NA last), totals empty when not determinable (ND). On exit it prints to stderr
-// {"exams": n, "algorithm_seconds": s}: the time spent inside the algorithm alone.
+// One batch in one process. Input: the contract columns of isncsci.csv as plain CSV (a header,
+// then one exam per line; cell values contain no commas or quotes), cells as written (optional
+// `{side}_lowest_nonkey_muscle`, empty = none). Output: {"columns": [...], "data":
+// [[...], ...]}, one row per exam in the same order, every value a string: levels stripped of the
+// algorithm's `*` ("variable") marks, lists deduplicated and ordered as the project orders them
+// (levels rostral to caudal, AIS A to E, yes before no, NA last), totals empty when not
+// determinable (ND). On exit it prints to stderr {"exams": n, "algorithm_seconds": s}: the time
+// spent inside the algorithm alone.
 "use strict";
 
 const path = require("path");
@@ -72,10 +74,19 @@ function project(result) {
   };
 }
 
-const lines = require("fs").readFileSync(0, "utf8").split("\n").filter((line) => line.trim());
-const exams = lines.map((line) => exam(JSON.parse(line)));
+const [header, ...lines] = require("fs").readFileSync(0, "utf8").split("\n").filter((line) => line);
+const names = header.split(",");
+const exams = lines.map((line) => {
+  const values = line.split(",");
+  if (values.length !== names.length) throw new Error(`expected ${names.length} values: ${line}`);
+  const row = {};
+  names.forEach((name, i) => { row[name] = values[i]; });
+  return exam(row);
+});
 const start = process.hrtime.bigint();
 const results = exams.map((e) => new ISNCSCI(e));
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-process.stdout.write(results.map((r) => JSON.stringify(project(r))).join("\n") + (results.length ? "\n" : ""));
+const rows = results.map(project);
+const columns = rows.length ? Object.keys(rows[0]) : [];
+process.stdout.write(JSON.stringify({ columns, data: rows.map((r) => columns.map((c) => r[c])) }));
 process.stderr.write(JSON.stringify({ exams: results.length, algorithm_seconds: seconds }) + "\n");

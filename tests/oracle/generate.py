@@ -1,7 +1,7 @@
 """Random ISNCSCI exams for the differential test against the official algorithm.
 
-`exams(n, seed)` draws n exams in the contract columns (cell strings) plus the optional non-key
-muscle columns. Each exam follows one pattern, then overlays are applied:
+`exams(n, seed)` draws n exams in the contract columns (categoricals of the cell strings) plus
+the optional non-key muscle columns and a `pattern` column. Each exam follows one pattern, then overlays are applied:
 
 patterns   injury         levels per side and modality near a common level, preservation below
                           it from none (complete) to most (incomplete), a zone of partial
@@ -96,42 +96,40 @@ def _anal(rng, pattern, n, grades) -> dict:
     return out
 
 
-def _as_strings(rng, grades, n) -> dict:
-    """Cell strings with the NT and non-SCI overlays."""
-    columns = {}
-    cells = {}
+CELL_VALUES = contract.MOTOR_VALUES  # every legal motor or sensory cell string
+CODE = {value: code for code, value in enumerate(CELL_VALUES)}
+
+
+def _cells(rng, grades, n) -> dict:
+    """Cell columns (categoricals over CELL_VALUES) with the NT and non-SCI overlays."""
+    names, columns = [], []
     for modality, array in grades.items():
+        levels = contract.MOTOR_LEVELS if modality == "motor" else contract.SENSORY_LEVELS
         for s, side in enumerate(contract.SIDES):
-            levels = contract.MOTOR_LEVELS if modality == "motor" else contract.SENSORY_LEVELS
-            for k, level in enumerate(levels):
-                name = f"{side}_{modality}_{level}"
-                cells[name] = array[:, s, k].astype(str).astype(object)
-    names = list(cells)
-    matrix = np.stack([cells[name] for name in names], axis=1)
+            names += [f"{side}_{modality}_{level}" for level in levels]
+            columns.append(array[:, s, :])
+    codes = np.concatenate(columns, axis=1)  # plain grade g has code g
     is_motor = np.array(["_motor_" in name for name in names])
     # NT: 1-3 cells in a quarter of the exams
     for _ in range(3):
         rows = np.flatnonzero(rng.random(n) < 0.09)
-        matrix[rows, rng.integers(0, len(names), len(rows))] = "NT"
+        codes[rows, rng.integers(0, len(names), len(rows))] = CODE["NT"]
     # non-SCI marks: 1-3 cells in 30% of exams; a random impaired grade (or NT) with * or **
+    starred = np.array([[CODE[f"{g}{star}"] for g in ("0", "1", "2", "3", "4", "NT")] for star in ("*", "**")])
     for _ in range(3):
         rows = np.flatnonzero(rng.random(n) < 0.11)
         at = rng.integers(0, len(names), len(rows))
-        top = np.where(is_motor[at], 5, 2)
-        grade = (rng.random(len(rows)) * top).astype(int).astype(str).astype(object)
-        grade[rng.random(len(rows)) < 0.15] = "NT"
-        star = np.where(rng.random(len(rows)) < 0.5, "*", "**").astype(object)
-        matrix[rows, at] = grade + star
-    for i, name in enumerate(names):
-        columns[name] = matrix[:, i]
-    return columns
+        grade = (rng.random(len(rows)) * np.where(is_motor[at], 5, 2)).astype(int)
+        grade[rng.random(len(rows)) < 0.15] = 5  # NT
+        codes[rows, at] = starred[rng.integers(0, 2, len(rows)), grade]
+    return {name: pd.Categorical.from_codes(codes[:, i], categories=CELL_VALUES) for i, name in enumerate(names)}
 
 
 def exams(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     pattern = rng.choice(np.array(PATTERNS), size=n, p=WEIGHTS)
     grades = _grades(rng, pattern, n)
-    columns = _as_strings(rng, grades, n)
+    columns = _cells(rng, grades, n)
     columns |= _anal(rng, pattern, n, grades)
     for side in contract.SIDES:
         nonkey = rng.choice(np.array(contract.MOTOR_LEVELS, dtype=object), size=n)

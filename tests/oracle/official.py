@@ -3,8 +3,8 @@
 The package is pinned with its integrity hash in package.json + package-lock.json next to this
 file. `install()` runs `npm ci` into a cache OUTSIDE the work tree
 (${XDG_CACHE_HOME:-~/.cache}/caseseries/isncsci-oracle/<hash of the lock file>), once per lock
-file; `classify(exams)` sends the exams as JSON lines to classify.js in one Node process and
-returns its answers in this project's formats (strings; see classify.js).
+file; `classify(exams)` sends the exams as one batch (plain CSV) to classify.js in one Node
+process and returns its answers in this project's formats (strings; see classify.js).
 """
 
 import hashlib
@@ -58,13 +58,22 @@ def install() -> Path:
     return modules
 
 
+def as_csv(exams: pd.DataFrame) -> str:
+    """Header + one line per exam; contract values hold no commas or quotes, so no quoting."""
+    text = "\n".join([",".join(exams.columns)] + [",".join(row) for row in exams.to_numpy(dtype=object).tolist()])
+    if '"' in text or text.count(",") != (len(exams) + 1) * (len(exams.columns) - 1):
+        raise ValueError("exam cells must not contain commas or quotes")
+    return text + "\n"
+
+
 def classify(exams: pd.DataFrame, modules: Path | None = None) -> tuple[pd.DataFrame, float]:
     """(answers, seconds inside the algorithm): one row of strings per exam, same index."""
     modules = modules or install()
-    lines = exams.to_json(orient="records", lines=True)
-    done = subprocess.run(["node", str(DRIVER), str(modules)], input=lines, capture_output=True, text=True)
+    batch = as_csv(exams)
+    done = subprocess.run(["node", str(DRIVER), str(modules)], input=batch, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the official algorithm failed:\n{done.stderr[-4000:]}")
-    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    answers = json.loads(done.stdout)
     timing = json.loads(done.stderr.strip().splitlines()[-1])
-    return pd.DataFrame(answers, index=exams.index, dtype=str), timing["algorithm_seconds"]
+    frame = pd.DataFrame(answers["data"], columns=answers["columns"], index=exams.index, dtype=str)
+    return frame, timing["algorithm_seconds"]
