@@ -83,6 +83,8 @@ values more than three levels above it for every filling (values missing and add
 non-key muscles the motor ZPP was exact. Reproduce with `python tests/oracle/enumerate_nt.py`.
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -90,7 +92,8 @@ from caseseries.data import contract
 
 # --- scales ---------------------------------------------------------------------------------
 # Level positions 0..28: C1, C2..S3, INT. Dermatome d (0 = C2 .. 27 = S4_5) is the segment at
-# position d + 1, so the step "from level i to the next segment" looks at dermatome i.
+# position d + 1, so the step "from level i to the next segment" looks at dermatome i. Arrays are
+# level-major, (levels, exams), so that every operation runs along the exams.
 LEVELS = ("C1",) + contract.SENSORY_LEVELS[:-1] + ("INT",)
 N_LEVELS = len(LEVELS)
 INT, S1, S2, S3 = (LEVELS.index(name) for name in ("INT", "S1", "S2", "S3"))
@@ -106,32 +109,21 @@ OUTPUT_COLUMNS = (
 TOTAL_COLUMNS = ("uems", "lems", "motor_total", "lt_total", "pp_total")
 
 # --- cell codes -----------------------------------------------------------------------------
-# A cell is stored as its index in the contract's tuple of legal values (uint8); every rule below
-# is a lookup table over those codes, built once from the value strings themselves.
+# A cell is stored as its index in the contract's tuple of legal values (uint8). What the rules
+# need to know about a cell (or a pair of cells) is looked up once, as bit flags in one byte.
 MOTOR_VALUES, SENSORY_VALUES, ANAL_VALUES = contract.MOTOR_VALUES, contract.SENSORY_VALUES, contract.ANAL_VALUES
 ILLEGAL = 255
-
-
-def _table(values: tuple, test) -> np.ndarray:
-    """Boolean lookup table: table[code] = test(values[code])."""
-    return np.array([test(v) for v in values], dtype=bool)
-
-
-def _points(values: tuple) -> np.ndarray:
-    """The examined grade of each value (0 for NT forms): '3*' and '3**' both count 3."""
-    return np.array([0 if v.startswith("NT") else int(v.rstrip("*")) for v in values], dtype=np.int16)
-
+YES, NO, NT = (ANAL_VALUES.index(v) for v in ("Yes", "No", "NT"))
 
 # Value groups exactly as the official algorithm lists them (see the docstring for their meaning).
 KNOWN_WEAK = ("0", "1", "2")  # a key muscle certainly below grade 3 (never rated normal)
 RATED_NORMAL = ("5", "0**", "1**", "2**", "3**", "4**", "NT**")
 MAY_BE_WEAK = ("0", "1", "2", "0*", "1*", "2*", "NT", "NT*")
-MAY_BE_ABSENT_MOTOR = ("0", "NT", "NT*", "0*")
-MAY_BE_ABSENT_SENSORY = ("0", "NT", "0*", "NT*")
 ABNORMAL_SENSORY = ("0", "1", "0*", "1*")
+MAY_BE_ABSENT_SENSORY = ("0", "NT", "0*", "NT*")
 
 
-# --- the official algorithm's level steps, one value pair at a time ----------------------------
+# --- the official algorithm's level steps, one value (pair) at a time --------------------------
 def _sensory_step(lt: str, pp: str) -> tuple[bool, bool]:
     """checkSensoryLevel: at level i, looking at the next dermatome -> (walk on, list level i)."""
     if lt == "2" and pp == "2":
@@ -163,23 +155,58 @@ def _end_of_block_step(muscle: str, block_walks_on: bool, block_listed: bool) ->
     return walk_on, listed
 
 
-def _pair_tables(step, first: tuple, second: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """(walk on, listed) tables indexed by first_code * len(second) + second_code."""
-    results = [step(a, b) for a in first for b in second]
-    return np.array([r[0] for r in results]), np.array([r[1] for r in results])
+# --- lookup tables of bit flags ------------------------------------------------------------------
+WALK_ON, LISTED = 1, 2  # of a step
 
 
-SENSORY_STEP = _pair_tables(_sensory_step, SENSORY_VALUES, SENSORY_VALUES)
-MOTOR_STEP = _pair_tables(_motor_step, MOTOR_VALUES, MOTOR_VALUES)
-BEFORE_KEY_STEP = tuple(_table(MOTOR_VALUES, lambda v, k=k: _before_key_muscles_step(v)[k]) for k in (0, 1))
-# indexed by muscle_code * 4 + block_walks_on * 2 + block_listed
-END_OF_BLOCK_STEP = _pair_tables(lambda m, flags: _end_of_block_step(m, *flags), MOTOR_VALUES,
-                                 ((False, False), (False, True), (True, False), (True, True)))
+def _flags(*bits: bool) -> int:
+    return sum(1 << i for i, bit in enumerate(bits) if bit)
 
-# Motor walk: the steps that look at key muscles (all others look at the next dermatome).
+
+def _points(value: str) -> int:
+    """For the totals: the examined grade ('3*' and '3**' count 3); NT forms count 0 (and are flagged)."""
+    return 0 if value.startswith("NT") else int(value.rstrip("*"))
+
+
+# A dermatome's LT/PP pair, indexed lt_code * 10 + pp_code: the sensory step; for the sensory ZPP
+# whether both are 0 and whether both may be absent (0, NT, 0*, NT*); for the totals whether each
+# is an NT form, and each one's points (2 bits each, from bit 6 for LT and bit 8 for PP).
+BOTH_ZERO, BOTH_MAY_BE_ABSENT, LT_NT, PP_NT = 4, 8, 16, 32
+LT_POINTS, PP_POINTS = 6, 8  # shifts
+SENSORY_PAIR = np.array([
+    _flags(*_sensory_step(lt, pp), lt == pp == "0",
+           lt in MAY_BE_ABSENT_SENSORY and pp in MAY_BE_ABSENT_SENSORY, lt.startswith("NT"), pp.startswith("NT"))
+    | _points(lt) << LT_POINTS | _points(pp) << PP_POINTS
+    for lt in SENSORY_VALUES for pp in SENSORY_VALUES], dtype=np.uint16)
+# A key muscle and the next one, indexed muscle_code * 19 + next_code: the motor step. Also with
+# the muscle as its own "next" (T1 and S1 in the neurological level's walk).
+MOTOR_PAIR = np.array([_flags(*_motor_step(m, nxt)) for m in MOTOR_VALUES for nxt in MOTOR_VALUES], dtype=np.uint8)
+# T1 (S1) with the flags of the sensory block below it, indexed muscle_code * 4 + walks_on * 2 + listed.
+END_OF_BLOCK = np.array([_flags(*_end_of_block_step(m, walks_on, listed))
+                         for m in MOTOR_VALUES for walks_on in (False, True) for listed in (False, True)], dtype=np.uint8)
+# One key muscle; its points for the totals from bit 9 (3 bits).
+(BEFORE_WALK_ON, BEFORE_LISTED, MAY_BE_ABSENT, NOT_ZERO, MAY_BE_WEAK_, MAY_BE_ANTIGRAVITY, FUNCTION,
+ MAYBE_FUNCTION, MOTOR_NT) = (1 << i for i in range(9))
+MOTOR_POINTS = 9  # shift
+MOTOR_CELL = np.array([_flags(
+    *_before_key_muscles_step(m),
+    m in ("0", "NT", "NT*", "0*"),  # canBeNoPreservedMotor is false: no motor function possible
+    m != "0",  # canHaveMotorFunctionMoreThanThreeLevelsBelow: anything but 0 may be function
+    m in MAY_BE_WEAK,  # C: may be graded < 3
+    m not in KNOWN_WEAK,  # D: may be graded >= 3
+    m not in ("0", "0*", "NT", "NT*"),  # motor ZPP: function, the search stops
+    m in ("0*", "NT", "NT*"),  # motor ZPP: listed, the search goes on
+    m.startswith("NT"),  # the totals are not determinable
+) | _points(m) << MOTOR_POINTS for m in MOTOR_VALUES], dtype=np.uint16)
+# One S4-5 cell, for completeness.
+ZERO, ZERO_OR_0_STAR, ZERO_OR_0_STARS, MAY_BE_ABSENT_S45 = 1, 2, 4, 8
+SENSORY_CELL = np.array([_flags(s == "0", s in ("0", "0*"), s in ("0", "0**"), s in MAY_BE_ABSENT_SENSORY)
+                         for s in SENSORY_VALUES], dtype=np.uint8)
+
+# Where each step of the motor walk looks at key muscles (all other steps look at the next dermatome).
 BEFORE_KEY = {LEVELS.index("C4"): 0, LEVELS.index("L1"): 5}  # position -> first key muscle below
 INSIDE_BLOCK = {LEVELS.index(m): j for j, m in enumerate(contract.MOTOR_LEVELS) if m not in ("T1", "S1")}
-END_OF_BLOCK = {LEVELS.index("T1"): (4, slice(3, 9)), LEVELS.index("S1"): (9, slice(20, 26))}  # muscle, dermatomes
+END_OF_BLOCK_AT = {LEVELS.index("T1"): (4, slice(3, 9)), LEVELS.index("S1"): (9, slice(20, 26))}  # muscle, dermatomes
 
 
 def _starting_muscle(position: int) -> int:
@@ -199,44 +226,39 @@ def _starting_muscle(position: int) -> int:
 MORE_THAN_THREE_BELOW = np.array([_starting_muscle(k + 4 if k < INT else 28) for k in range(N_LEVELS)])
 # For a neurological level at position k: the first key muscle below it, and the count per side.
 BELOW_NLI = np.array([_starting_muscle(k + 1) for k in range(N_LEVELS)])
-HALF_BELOW_NLI = N_MUSCLES - BELOW_NLI
-
-MOTOR_POINTS, SENSORY_POINTS = _points(MOTOR_VALUES), _points(SENSORY_VALUES)
-MOTOR_NT, SENSORY_NT = _table(MOTOR_VALUES, lambda v: v.startswith("NT")), _table(SENSORY_VALUES, lambda v: v.startswith("NT"))
-M_MAY_BE_ABSENT = _table(MOTOR_VALUES, lambda v: v in MAY_BE_ABSENT_MOTOR)
-M_NOT_ZERO = _table(MOTOR_VALUES, lambda v: v != "0")
-M_MAY_BE_WEAK = _table(MOTOR_VALUES, lambda v: v in MAY_BE_WEAK)
-M_MAY_BE_ANTIGRAVITY = _table(MOTOR_VALUES, lambda v: v not in KNOWN_WEAK)
-# Motor ZPP: a muscle with function stops the upward search; NT, NT* and 0* are listed and passed.
-M_FUNCTION = _table(MOTOR_VALUES, lambda v: v not in ("0", "0*", "NT", "NT*"))
-M_MAYBE_FUNCTION = _table(MOTOR_VALUES, lambda v: v in ("0*", "NT", "NT*"))
-S_ZERO = _table(SENSORY_VALUES, lambda v: v == "0")
-S_MAY_BE_ABSENT = _table(SENSORY_VALUES, lambda v: v in MAY_BE_ABSENT_SENSORY)
-S_ZERO_OR_0_STAR = _table(SENSORY_VALUES, lambda v: v in ("0", "0*"))
-S_ZERO_OR_0_STARS = _table(SENSORY_VALUES, lambda v: v in ("0", "0**"))
-YES, NO, NT = (ANAL_VALUES.index(v) for v in ("Yes", "No", "NT"))
+HALF_BELOW_NLI = (N_MUSCLES - BELOW_NLI)[:, None]
 
 
 # --- decoding -------------------------------------------------------------------------------
 def _codes(exams: pd.DataFrame, columns, values: tuple) -> np.ndarray:
-    """(n, len(columns)) uint8 codes of the cells: index in `values`; categoricals cost no hashing."""
-    out = np.empty((len(exams), len(columns)), dtype=np.uint8)
+    """(len(columns), n) uint8 codes of the cells: the index in `values`.
+
+    Categorical columns are decoded from their codes (no string hashing per cell), so a reader
+    that yields categoricals makes this nearly free; string columns are factorized.
+    """
+    out = np.empty((len(columns), len(exams)), dtype=np.uint8)
+    ours = pd.CategoricalDtype(values)
     for i, column in enumerate(columns):
         series = exams[column]
+        if series.dtype == ours:
+            out[i] = series.array.codes  # already our codes; -1 (missing) becomes 255 = ILLEGAL
+            continue
         if isinstance(series.dtype, pd.CategoricalDtype):
-            codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+            codes, uniques = series.array.codes, series.cat.categories
         else:
-            codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+            codes, uniques = pd.factorize(series.to_numpy(dtype=object))
         lookup = np.array([values.index(u) if u in values else ILLEGAL for u in uniques] + [ILLEGAL], dtype=np.uint8)
-        out[:, i] = lookup[codes]  # code -1 (missing) reads the trailing ILLEGAL
-        if (out[:, i] == ILLEGAL).any():
-            bad = series[out[:, i] == ILLEGAL].iloc[0]
-            raise ValueError(f"illegal ISNCSCI cell value {bad!r} in column {column}; validate the exams first")
+        out[i] = lookup[codes]  # code -1 (missing) reads the trailing ILLEGAL
+    if (out == ILLEGAL).any():
+        bad_column, bad_row = (found[0] for found in np.nonzero(out == ILLEGAL))
+        raise ValueError(f"illegal ISNCSCI cell value {exams[columns[bad_column]].iloc[bad_row]!r} in column "
+                         f"{columns[bad_column]}; validate the exams first")
     return out
 
 
 class _Side:
-    """The cells of one side as codes: motor (n, 10), lt and pp (n, 28), lowest non-key muscle."""
+    """One side's cells as codes, level-major: motor (10, n), lt and pp (28, n), and what the
+    rules need from them (flags looked up once)."""
 
     def __init__(self, exams: pd.DataFrame, side: str):
         self.motor = _codes(exams, [contract.motor_column(side, lv) for lv in contract.MOTOR_LEVELS], MOTOR_VALUES)
@@ -246,76 +268,82 @@ class _Side:
         self.nonkey = np.full(len(exams), -1, dtype=np.int8)
         column = f"{side}_lowest_nonkey_muscle"
         if column in exams.columns:
-            given = exams[column].to_numpy(dtype=object)
-            for j, muscle in enumerate(contract.MOTOR_LEVELS):
-                self.nonkey[given == muscle] = j
-        pair = self.lt.astype(np.intp) * len(SENSORY_VALUES) + self.pp
-        self.sensory_walks_on, self.sensory_listed = (table[pair] for table in SENSORY_STEP)  # (n, 28)
+            codes, uniques = pd.factorize(exams[column])
+            lookup = [contract.MOTOR_LEVELS.index(u) if u in contract.MOTOR_LEVELS else -1 for u in uniques]
+            self.nonkey = np.array(lookup + [-1], dtype=np.int8)[codes]
+        pairs = np.take(SENSORY_PAIR, self.lt * np.uint8(len(SENSORY_VALUES)) + self.pp)  # < 100: fits uint8
+        self.sensory_walks_on = (pairs & WALK_ON) != 0  # (28, n)
+        self.sensory_listed = (pairs & LISTED) != 0
+        self.both_zero = (pairs & BOTH_ZERO) != 0
+        self.both_may_be_absent = (pairs & BOTH_MAY_BE_ABSENT) != 0
+        self.muscle = np.take(MOTOR_CELL, self.motor)  # (10, n) flags
+        self.pairs = pairs
+        self.motor_steps, self.nli_steps = _motor_steps(self)
+
+    def muscles(self, flag: int) -> np.ndarray:
+        return (self.muscle & flag) != 0
 
 
 def _anal(exams: pd.DataFrame, column: str) -> np.ndarray:
-    return _codes(exams, [column], ANAL_VALUES)[:, 0]
+    return _codes(exams, [column], ANAL_VALUES)[0]
 
 
 # --- walks ----------------------------------------------------------------------------------
 def _walk(walks_on: np.ndarray, listed: np.ndarray) -> np.ndarray:
-    """Levels listed by a walk from C1 down: (n, 29) mask; the last column is 'walked past S3'.
+    """Levels listed by a walk from C1 down: (29, n); the last row is 'walked past S3'.
 
     Step i is taken only if every step before it walked on; it lists level i if `listed`.
     """
-    reached = np.ones((len(walks_on), N_LEVELS), dtype=bool)
-    np.logical_and.accumulate(walks_on, axis=1, out=reached[:, 1:])
-    out = np.zeros_like(reached)
-    out[:, :INT] = reached[:, :INT] & listed
-    out[:, INT] = reached[:, INT]
-    return out
+    reached = np.ones((N_LEVELS, walks_on.shape[1]), dtype=bool)
+    for i, step in enumerate(walks_on):  # a loop over rows: far faster than ufunc.accumulate here
+        np.logical_and(reached[i], step, out=reached[i + 1])
+    reached[:INT] &= listed
+    return reached
 
 
-def _sensory_level(side: _Side) -> np.ndarray:
-    """determineSensoryLevel: (n, 29) possible sensory levels."""
-    return _walk(side.sensory_walks_on, side.sensory_listed)
-
-
-def _motor_steps(side: _Side, nli_style: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(walk on, listed) at the 28 steps of one side's motor walk.
-
-    nli_style: the neurological level's walk checks T1 (S1) against itself instead of against
-    the sensory block below it, as determineNeurologicalLevelOfInjury does.
-    """
+def _motor_steps(side: _Side) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(walk on, listed) at the 28 steps of one side's motor walk, for the motor level and for
+    the neurological level: the latter checks T1 (S1) against itself instead of against the
+    sensory block below it, as determineNeurologicalLevelOfInjury does."""
     walks_on = side.sensory_walks_on.copy()
     listed = side.sensory_listed.copy()
     m = side.motor.astype(np.intp)
     for position, j in BEFORE_KEY.items():
-        walks_on[:, position], listed[:, position] = (t[m[:, j]] for t in BEFORE_KEY_STEP)
-    for position, j in INSIDE_BLOCK.items():
-        pair = m[:, j] * len(MOTOR_VALUES) + m[:, j + 1]
-        walks_on[:, position], listed[:, position] = (t[pair] for t in MOTOR_STEP)
-    for position, (j, dermatomes) in END_OF_BLOCK.items():
-        if nli_style:
-            pair = m[:, j] * len(MOTOR_VALUES) + m[:, j]
-            walks_on[:, position], listed[:, position] = (t[pair] for t in MOTOR_STEP)
-        else:
-            block_walks_on = side.sensory_walks_on[:, dermatomes].all(axis=1)
-            block_listed = side.sensory_listed[:, dermatomes].any(axis=1)
-            index = m[:, j] * 4 + block_walks_on * 2 + block_listed
-            walks_on[:, position], listed[:, position] = (t[index] for t in END_OF_BLOCK_STEP)
-    return walks_on, listed
+        walks_on[position] = side.muscles(BEFORE_WALK_ON)[j]
+        listed[position] = side.muscles(BEFORE_LISTED)[j]
+    positions, muscles = list(INSIDE_BLOCK), list(INSIDE_BLOCK.values())
+    steps = np.take(MOTOR_PAIR, m[muscles] * len(MOTOR_VALUES) + m[[j + 1 for j in muscles]])
+    walks_on[positions], listed[positions] = steps & WALK_ON, steps & LISTED
+    nli_walks_on, nli_listed = walks_on.copy(), listed.copy()
+    for position, (j, dermatomes) in END_OF_BLOCK_AT.items():
+        block_walks_on = side.sensory_walks_on[dermatomes].all(axis=0)
+        block_listed = side.sensory_listed[dermatomes].any(axis=0)
+        step = END_OF_BLOCK[m[j] * 4 + block_walks_on * 2 + block_listed]
+        walks_on[position], listed[position] = step & WALK_ON, step & LISTED
+        step = MOTOR_PAIR[m[j] * len(MOTOR_VALUES) + m[j]]
+        nli_walks_on[position], nli_listed[position] = step & WALK_ON, step & LISTED
+    return (walks_on, listed), (nli_walks_on, nli_listed)
+
+
+def _sensory_level(side: _Side) -> np.ndarray:
+    """determineSensoryLevel: (29, n) possible sensory levels."""
+    return _walk(side.sensory_walks_on, side.sensory_listed)
 
 
 def _motor_level(side: _Side, vac: np.ndarray) -> np.ndarray:
-    """determineMotorLevel: (n, 29) possible motor levels of one side."""
-    out = _walk(*_motor_steps(side))
-    past_s3 = out[:, INT].copy()
+    """determineMotorLevel: (29, n) possible motor levels of one side."""
+    out = _walk(*side.motor_steps)
+    past_s3 = out[INT].copy()
     # Below S3 the motor level needs VAC, the motor test of S4-5: No -> S3, NT -> S3 or INT.
-    out[:, S3] |= past_s3 & (vac != YES)
-    out[:, INT] = past_s3 & (vac != NO)
+    out[S3] |= past_s3 & (vac != YES)
+    out[INT] = past_s3 & (vac != NO)
     return out
 
 
 def _neurological_level(right: _Side, left: _Side) -> np.ndarray:
     """determineNeurologicalLevelOfInjury: one walk over both sides at once."""
-    walks_right, listed_right = _motor_steps(right, nli_style=True)
-    walks_left, listed_left = _motor_steps(left, nli_style=True)
+    walks_right, listed_right = right.nli_steps
+    walks_left, listed_left = left.nli_steps
     # At a key-muscle step both sides' sensory steps and both motor steps must walk on; any of
     # them listing the level lists it.
     walks_on = walks_right & walks_left & right.sensory_walks_on & left.sensory_walks_on
@@ -324,28 +352,39 @@ def _neurological_level(right: _Side, left: _Side) -> np.ndarray:
 
 
 # --- completeness and AIS --------------------------------------------------------------------
-def _s45(right: _Side, left: _Side) -> np.ndarray:
-    """(n, 4) codes of S4-5 LT and PP on both sides."""
-    return np.column_stack([right.lt[:, -1], right.pp[:, -1], left.lt[:, -1], left.pp[:, -1]])
+def _s45(right: _Side, left: _Side, flag: int) -> np.ndarray:
+    """True where all four S4-5 cells (LT and PP, both sides) have `flag`."""
+    cells = SENSORY_CELL[[right.lt[-1], right.pp[-1], left.lt[-1], left.pp[-1]]]
+    return (cells & flag).astype(bool).all(axis=0)
 
 
-def _complete(s45: np.ndarray, vac: np.ndarray, dap: np.ndarray) -> np.ndarray:
-    """determineInjuryComplete: (n, 2) possible [complete, incomplete]."""
+def _complete(right: _Side, left: _Side, vac: np.ndarray, dap: np.ndarray) -> np.ndarray:
+    """determineInjuryComplete: (2, n) possible [complete, incomplete]."""
     both_no = (vac == NO) & (dap == NO)
-    all_zero = S_ZERO[s45].all(axis=1)
-    zero_or_star = S_ZERO_OR_0_STAR[s45].all(axis=1)
-    zero_or_stars = S_ZERO_OR_0_STARS[s45].all(axis=1)
-    may_be_absent = (vac != YES) & (dap != YES) & S_MAY_BE_ABSENT[s45].all(axis=1)
+    all_zero, zero_or_star = _s45(right, left, ZERO), _s45(right, left, ZERO_OR_0_STAR)
+    zero_or_stars = _s45(right, left, ZERO_OR_0_STARS)
+    may_be_absent = (vac != YES) & (dap != YES) & _s45(right, left, MAY_BE_ABSENT_S45)
     complete = both_no & (all_zero | zero_or_star)
     complete |= ~(both_no & (all_zero | zero_or_star | zero_or_stars)) & may_be_absent
     incomplete = ~(both_no & all_zero)
-    return np.column_stack([complete, incomplete])
+    return np.stack([complete, incomplete])
 
 
 def _suffix(mask: np.ndarray, reduce) -> np.ndarray:
-    """out[:, j] = reduce(mask[:, j:]); one column longer (the empty suffix: all -> True, any -> False)."""
-    empty = np.full((len(mask), 1), reduce is np.logical_and)
-    return np.concatenate([reduce.accumulate(mask[:, ::-1], axis=1)[:, ::-1], empty], axis=1)
+    """out[j] = reduce(mask[j:]); one row longer (the empty suffix: all -> True, any -> False)."""
+    out = np.empty((len(mask) + 1, mask.shape[1]), dtype=bool)
+    out[-1] = reduce is np.logical_and
+    for j in range(len(mask) - 1, -1, -1):
+        reduce(mask[j], out[j + 1], out=out[j])
+    return out
+
+
+def _prefix_any(mask: np.ndarray) -> np.ndarray:
+    """out[k] = any(mask[:k + 1])."""
+    out = mask.copy()
+    for k in range(1, len(mask)):
+        out[k] |= out[k - 1]
+    return out
 
 
 def _motor_below(side: _Side, motor_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -357,111 +396,110 @@ def _motor_below(side: _Side, motor_level: np.ndarray) -> tuple[np.ndarray, np.n
     the non-key muscle is there.
     """
     start = MORE_THAN_THREE_BELOW  # per level position
-    nonkey_below = side.nonkey[:, None] >= start[None, :]
-    quiet = _suffix(M_MAY_BE_ABSENT[side.motor], np.logical_and)[:, start] & ~nonkey_below
-    moving = _suffix(M_NOT_ZERO[side.motor], np.logical_or)[:, start] | nonkey_below
-    return (motor_level & quiet).any(axis=1), (motor_level & moving).any(axis=1)
+    nonkey_below = side.nonkey[None, :] >= start[:, None]
+    quiet = _suffix(side.muscles(MAY_BE_ABSENT), np.logical_and)[start] & ~nonkey_below
+    moving = _suffix(side.muscles(NOT_ZERO), np.logical_or)[start] | nonkey_below
+    return (motor_level & quiet).any(axis=0), (motor_level & moving).any(axis=0)
 
 
-def _count_below_nli(right: _Side, left: _Side, table: np.ndarray) -> np.ndarray:
-    """(n, 29): for an NLI at position k, how many key muscles below it (both sides) pass `table`."""
-    per_muscle = table[right.motor].astype(np.int16) + table[left.motor]
-    counts = np.zeros((len(per_muscle), N_MUSCLES + 1), dtype=np.int16)
-    counts[:, :N_MUSCLES] = np.cumsum(per_muscle[:, ::-1], axis=1)[:, ::-1]  # muscles j..9
-    return counts[:, BELOW_NLI]
+def _count_below_nli(right: _Side, left: _Side, flag: int) -> np.ndarray:
+    """(29, n): for an NLI at position k, how many key muscles below it (both sides) have `flag`."""
+    per_muscle = right.muscles(flag).astype(np.int8) + left.muscles(flag)
+    counts = np.zeros((N_MUSCLES + 1, per_muscle.shape[1]), dtype=np.int8)
+    for j in range(N_MUSCLES - 1, -1, -1):  # counts[j] = muscles j..9
+        np.add(per_muscle[j], counts[j + 1], out=counts[j])
+    return counts[BELOW_NLI]
 
 
-def _ais(right, left, motor_levels, nli, complete, s45, vac, dap) -> np.ndarray:
-    """determineASIAImpairmentScale: (n, 5) possible grades A..E."""
-    sensory_preserved = (dap != NO) | ~S_ZERO[s45].all(axis=1)
+def _ais(right, left, motor_levels, nli, complete, vac, dap) -> np.ndarray:
+    """determineASIAImpairmentScale: (5, n) possible grades A..E."""
+    sensory_preserved = (dap != NO) | ~_s45(right, left, ZERO)
     quiet_right, moving_right = _motor_below(right, motor_levels[0])
     quiet_left, moving_left = _motor_below(left, motor_levels[1])
-    grade_a = complete[:, 0]
+    grade_a = complete[0]
     grade_b = sensory_preserved & (vac != YES) & quiet_right & quiet_left
     motor_incomplete = (vac != NO) | (sensory_preserved & (moving_right | moving_left))
-    weak = _count_below_nli(right, left, M_MAY_BE_WEAK)
-    antigravity = _count_below_nli(right, left, M_MAY_BE_ANTIGRAVITY)
-    grade_c = motor_incomplete & (nli & (weak > HALF_BELOW_NLI)).any(axis=1)
-    nli_not_int = nli.copy()
-    nli_not_int[:, INT] = False
-    grade_d = motor_incomplete & (nli_not_int & (antigravity >= HALF_BELOW_NLI)).any(axis=1)
-    grade_e = (vac != NO) & nli[:, INT]
-    grades = np.column_stack([grade_a, grade_b, grade_c, grade_d, grade_e])
+    weak = _count_below_nli(right, left, MAY_BE_WEAK_)
+    antigravity = _count_below_nli(right, left, MAY_BE_ANTIGRAVITY)
+    grade_c = motor_incomplete & (nli & (weak > HALF_BELOW_NLI)).any(axis=0)
+    grade_d = motor_incomplete & (nli[:INT] & (antigravity[:INT] >= HALF_BELOW_NLI[:INT])).any(axis=0)
+    grade_e = (vac != NO) & nli[INT]
+    grades = np.stack([grade_a, grade_b, grade_c, grade_d, grade_e])
     # An exam whose only neurological level is INT, with VAC Yes, is E and nothing else.
-    only_int = nli[:, INT] & (nli.sum(axis=1) == 1) & (vac == YES)
-    grades[only_int] = [False, False, False, False, True]
+    only_int = nli[INT] & ~nli[:INT].any(axis=0) & (vac == YES)
+    grades[:4, only_int] = False
     return grades
 
 
 # --- zones of partial preservation ------------------------------------------------------------
 def _sensory_zpp(side: _Side, dap: np.ndarray) -> np.ndarray:
-    """determineSensoryZPP: (n, 30) possible values, the last column NA."""
-    absent = S_MAY_BE_ABSENT[side.lt] & S_MAY_BE_ABSENT[side.pp]  # (n, 28)
-    both_zero = S_ZERO[side.lt] & S_ZERO[side.pp]
-    applies = (dap != YES) & absent[:, -1]
-    out = np.zeros((len(dap), N_LEVELS + 1), dtype=bool)
-    out[:, -1] = ~applies | (dap == NT) | ~both_zero[:, -1]
+    """determineSensoryZPP: (30, n) possible values, the last row NA."""
+    absent, both_zero = side.both_may_be_absent, side.both_zero  # (28, n)
+    applies = (dap != YES) & absent[-1]
+    out = np.empty((N_LEVELS + 1, len(dap)), dtype=bool)
+    out[-1] = ~applies | (dap == NT) | ~both_zero[-1]
     # Search upwards from S3: a dermatome that may be absent but is not 0/0 is listed and passed;
     # one that cannot be absent is listed and ends the search; past C2 the zone reaches C1.
-    stop_at = ~absent[:, :-1]
-    reached = _suffix(~stop_at, np.logical_and)[:, 1:]  # nothing stops strictly below d
-    out[:, 1:INT] = applies[:, None] & reached & ~both_zero[:, :-1]
-    out[:, 0] = applies & reached[:, 0] & ~stop_at[:, 0]
+    reached = _suffix(absent[:-1], np.logical_and)  # (28, n): reached[d] = nothing stops above d's
+    out[1:INT] = reached[1:] & ~both_zero[:-1] & applies  # dermatome d at level d + 1
+    out[0] = reached[0] & applies
+    out[INT] = False
     return out
 
 
 def _motor_zpp(side: _Side, motor_level: np.ndarray, vac: np.ndarray, ais_c: np.ndarray) -> np.ndarray:
-    """determineMotorZPP: (n, 30) possible values, the last column NA."""
+    """determineMotorZPP: (30, n) possible values, the last row NA."""
     n = len(vac)
-    positions = np.arange(N_LEVELS)
-    top = np.argmax(motor_level, axis=1)
-    lowest = N_LEVELS - 1 - np.argmax(motor_level[:, ::-1], axis=1)
-    below_s1 = motor_level[:, S2:].any(axis=1)
-    bottom = np.where(below_s1, np.minimum(lowest, S3), S1)
-    in_range = (positions >= top[:, None]) & (positions <= bottom[:, None])
+    positions = np.arange(N_LEVELS)[:, None]
+    # The range runs from the highest motor level down to the lowest one, capped at S3 (INT is
+    # searched from S3), or down to S1 when no motor level is below S1.
+    at_or_below_top = _prefix_any(motor_level)  # some motor level at or above
+    at_or_above_bottom = _suffix(motor_level, np.logical_or)[:N_LEVELS]  # some motor level at or below
+    at_or_above_bottom[INT] = False
+    below_s1 = motor_level[S2:].any(axis=0)
+    at_or_above_bottom[S2:] &= below_s1
+    at_or_above_bottom[:S2] |= ~below_s1
+    in_range = at_or_below_top & at_or_above_bottom
     # Search upwards from the bottom: a key muscle with function is listed and ends the search;
     # 0*, NT, NT* are listed and passed; 0 is passed; a level without key muscle is listed if it
     # is one of the motor levels.
-    function = np.zeros((n, N_LEVELS), dtype=bool)
-    function[:, MUSCLE_POSITION] = M_FUNCTION[side.motor]
-    stopped_below = _suffix(function & in_range, np.logical_or)[:, 1:]  # a stop strictly below
+    function = np.zeros((N_LEVELS, n), dtype=bool)
+    function[MUSCLE_POSITION] = side.muscles(FUNCTION)
+    stopped_below = _suffix(function & in_range, np.logical_or)[1:]  # a stop strictly below
     candidates = motor_level.copy()
-    candidates[:, MUSCLE_POSITION] = function[:, MUSCLE_POSITION] | M_MAYBE_FUNCTION[side.motor]
+    candidates[MUSCLE_POSITION] = side.muscles(FUNCTION | MAYBE_FUNCTION)
     found = candidates & in_range & ~stopped_below
     # With AIS C possible, a non-key muscle more than three levels below a found level replaces it.
     has_nonkey = side.nonkey >= 0
     nonkey_position = np.where(has_nonkey, MUSCLE_POSITION[np.maximum(side.nonkey, 0)], -1)
-    replaced = (ais_c & has_nonkey)[:, None] & (nonkey_position[:, None] - positions[None, :] > 3)
-    out = np.zeros((n, N_LEVELS + 1), dtype=bool)
-    out[:, :N_LEVELS] = found & ~replaced
-    add_nonkey = (found & replaced).any(axis=1)
-    out[add_nonkey, nonkey_position[add_nonkey]] = True
-    out[vac == YES, :N_LEVELS] = False
-    out[:, -1] = vac != NO
+    replaced = (ais_c & has_nonkey) & (positions < nonkey_position - 3)
+    out = np.zeros((N_LEVELS + 1, n), dtype=bool)
+    out[:N_LEVELS] = found & ~replaced
+    add_nonkey = np.flatnonzero((found & replaced).any(axis=0))
+    out[nonkey_position[add_nonkey], add_nonkey] = True
+    out[:N_LEVELS, vac == YES] = False
+    out[-1] = vac != NO
     return out
 
 
 # --- totals ---------------------------------------------------------------------------------
-def _sum(points: np.ndarray, untestable: np.ndarray) -> np.ndarray:
-    """Row sums as float, NaN where any cell is NT (not determinable)."""
-    total = points.sum(axis=1, dtype=np.int32).astype(float)
-    total[untestable.any(axis=1)] = np.nan
+def _total(points: list, untestable: list) -> np.ndarray:
+    """Sums over all cells of the given arrays, as float; NaN where any cell is an NT form."""
+    total = sum(p.sum(axis=0, dtype=np.int32) for p in points).astype(float)
+    total[np.logical_or.reduce([u.any(axis=0) for u in untestable])] = np.nan
     return total
 
 
 def _totals(right: _Side, left: _Side, index) -> pd.DataFrame:
-    motor = np.concatenate([right.motor, left.motor], axis=1)
-    upper = np.r_[0:5, 10:15]
-    lower = np.r_[5:10, 15:20]
-    uems = _sum(MOTOR_POINTS[motor[:, upper]], MOTOR_NT[motor[:, upper]])
-    lems = _sum(MOTOR_POINTS[motor[:, lower]], MOTOR_NT[motor[:, lower]])
-    lt = np.concatenate([right.lt, left.lt], axis=1)
-    pp = np.concatenate([right.pp, left.pp], axis=1)
-    return pd.DataFrame(
-        {"uems": uems, "lems": lems, "motor_total": uems + lems,
-         "lt_total": _sum(SENSORY_POINTS[lt], SENSORY_NT[lt]), "pp_total": _sum(SENSORY_POINTS[pp], SENSORY_NT[pp])},
-        index=index,
-    )
+    sides = (right, left)
+    motor_points = [s.muscle >> MOTOR_POINTS for s in sides]
+    motor_nt = [(s.muscle & MOTOR_NT) != 0 for s in sides]
+    uems = _total([p[:5] for p in motor_points], [u[:5] for u in motor_nt])
+    lems = _total([p[5:] for p in motor_points], [u[5:] for u in motor_nt])
+    lt = _total([(s.pairs >> LT_POINTS) & 3 for s in sides], [(s.pairs & LT_NT) != 0 for s in sides])
+    pp = _total([(s.pairs >> PP_POINTS) & 3 for s in sides], [(s.pairs & PP_NT) != 0 for s in sides])
+    return pd.DataFrame({"uems": uems, "lems": lems, "motor_total": uems + lems, "lt_total": lt, "pp_total": pp},
+                        index=index)
 
 
 def totals(exams: pd.DataFrame) -> pd.DataFrame:
@@ -471,36 +509,46 @@ def totals(exams: pd.DataFrame) -> pd.DataFrame:
 
 # --- formatting -------------------------------------------------------------------------------
 def _format(possible: np.ndarray, labels) -> np.ndarray:
-    """Join the labels of each row's possible values with ','; unique rows formatted once."""
-    bits = np.left_shift(1, np.arange(possible.shape[1], dtype=np.int64))  # <= 30 values: fits int64
-    keys = possible.astype(np.int64) @ bits
-    inverse, unique = pd.factorize(keys)
+    """Join the labels of each exam's possible values with ',' (rows of `possible` = labels)."""
     labels = np.asarray(labels, dtype=object)
-    texts = np.array([",".join(labels[(key & bits) > 0]) for key in unique], dtype=object)
-    return texts[inverse]
+    key = np.zeros(possible.shape[1], dtype=np.uint32)  # bit i = value i possible (<= 30 values)
+    for i, row in enumerate(possible):
+        key |= row.view(np.uint8).astype(np.uint32) << i
+    texts = np.empty(len(key), dtype=object)
+    single = (key & (key - np.uint32(1))) == 0  # one value (or none)
+    texts[single] = labels[np.frexp(key[single].astype(float))[1] - 1]
+    texts[key == 0] = ""
+    several = np.flatnonzero(~single)
+    if len(several):
+        inverse, unique = pd.factorize(key[several])
+        texts[several] = np.array([_joined(tuple(labels), int(k)) for k in unique], dtype=object)[inverse]
+    return texts
+
+
+@functools.lru_cache(maxsize=4096)
+def _joined(labels: tuple, key: int) -> str:
+    return ",".join(label for i, label in enumerate(labels) if key >> i & 1)
 
 
 def classify(exams: pd.DataFrame) -> pd.DataFrame:
     """Classify each exam (one output row per input row, same index); see the module docstring."""
     right, left = _Side(exams, "right"), _Side(exams, "left")
     vac, dap = _anal(exams, "vac"), _anal(exams, "dap")
-    sensory_levels = (_sensory_level(right), _sensory_level(left))
     motor_levels = (_motor_level(right, vac), _motor_level(left, vac))
     nli = _neurological_level(right, left)
-    s45 = _s45(right, left)
-    complete = _complete(s45, vac, dap)
-    ais = _ais(right, left, motor_levels, nli, complete, s45, vac, dap)
+    complete = _complete(right, left, vac, dap)
+    ais = _ais(right, left, motor_levels, nli, complete, vac, dap)
     zpp_labels = LEVELS + ("NA",)
     out = {
         "right_motor_level": _format(motor_levels[0], LEVELS),
         "left_motor_level": _format(motor_levels[1], LEVELS),
-        "right_sensory_level": _format(sensory_levels[0], LEVELS),
-        "left_sensory_level": _format(sensory_levels[1], LEVELS),
+        "right_sensory_level": _format(_sensory_level(right), LEVELS),
+        "left_sensory_level": _format(_sensory_level(left), LEVELS),
         "neurological_level": _format(nli, LEVELS),
         "ais": _format(ais, AIS_GRADES),
         "complete": _format(complete, ("yes", "no")),
     }
-    ais_c = ais[:, AIS_GRADES.index("C")]
+    ais_c = ais[AIS_GRADES.index("C")]
     for name, side, level in (("right", right, motor_levels[0]), ("left", left, motor_levels[1])):
         out[f"{name}_motor_zpp"] = _format(_motor_zpp(side, level, vac, ais_c), zpp_labels)
     for name, side in (("right", right), ("left", left)):
