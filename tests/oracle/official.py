@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from caseseries.data import contract
+
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "classify.js"
 MANIFESTS = ("package.json", "package-lock.json")
@@ -67,9 +69,12 @@ def as_csv(exams: pd.DataFrame) -> str:
 
 
 def classify(exams: pd.DataFrame, modules: Path | None = None) -> tuple[pd.DataFrame, float]:
-    """(answers, seconds inside the algorithm): one row of strings per exam, same index."""
+    """(answers, seconds inside the algorithm): one row of strings per exam, same index.
+
+    Only the exam cells and the non-key muscle columns are sent (an empty cell: none given)."""
     modules = modules or install()
-    batch = as_csv(exams)
+    wanted = [c for c in exams.columns if c in contract.ISNCSCI_EXAM_COLUMNS + contract.NONKEY_MUSCLE_COLUMNS]
+    batch = as_csv(exams[wanted].fillna(""))
     done = subprocess.run(["node", str(DRIVER), str(modules)], input=batch, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the official algorithm failed:\n{done.stderr[-4000:]}")
