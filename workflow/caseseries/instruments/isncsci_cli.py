@@ -63,34 +63,40 @@ def find_problems(exams: pd.DataFrame, source: str) -> list[str]:
 
 # --- the fast path: a plain CSV file, read with NumPy ---------------------------------------
 COMMA, NEWLINE = ord(","), ord("\n")
-# Every value a checked cell may hold; a cell is identified by its length and first two bytes
-# (unique among these values), then confirmed against all its bytes (at most 4).
+# Every value a checked cell may hold. A cell of one byte is looked up by that byte; a longer one by
+# its length and first two bytes (unique among these values), then confirmed against all its bytes.
 LEGAL = sorted(set(contract.MOTOR_VALUES + contract.SENSORY_VALUES + contract.ANAL_VALUES + contract.MOTOR_LEVELS + ("",)))
+UNKNOWN = len(LEGAL)
 LEGAL_KEY = np.array([int.from_bytes(v.encode(), "little") for v in LEGAL] + [0xFFFFFFFF], dtype=np.uint32)
-UNKNOWN = len(LEGAL)  # index of the sentinel key
-LEGAL_INDEX = np.full(6 << 16, UNKNOWN, dtype=np.uint8)  # (length, first two bytes) -> index in LEGAL
-for _code, _value in enumerate(LEGAL):
-    LEGAL_INDEX[len(_value) << 16 | (int(LEGAL_KEY[_code]) & 0xFFFF)] = _code
-assert len(set(LEGAL_INDEX.tolist()) - {UNKNOWN}) == len(LEGAL), "two legal values share length and first bytes"
-
-
+BY_BYTE = np.full(256, UNKNOWN, dtype=np.uint8)  # one-byte cells
+BY_PREFIX = np.full(6 << 16, UNKNOWN, dtype=np.uint8)  # (length, first two bytes) -> index in LEGAL
+for _index, _value in enumerate(LEGAL):
+    if len(_value) == 1:
+        BY_BYTE[ord(_value)] = _index
+    BY_PREFIX[len(_value) << 16 | (int(LEGAL_KEY[_index]) & 0xFFFF)] = _index
+assert np.count_nonzero(BY_PREFIX != UNKNOWN) == len(LEGAL), "two legal values share length and first bytes"
 LENGTH_MASK = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], dtype=np.uint32)  # bytes of a cell
+# index in LEGAL -> code in a column's values (-1: not allowed there), per kind of column
+COLUMN_CODES = {values: np.array([values.index(v) if v in values else -1 for v in LEGAL] + [-1], dtype=np.int8)
+                for values in (contract.MOTOR_VALUES, contract.SENSORY_VALUES, contract.ANAL_VALUES,
+                               ("",) + contract.MOTOR_LEVELS)}
 
 
-def _column_lookup(values: tuple) -> np.ndarray:
-    """Index in LEGAL (and the sentinel) -> index in `values`, -1 where not allowed."""
-    return np.array([values.index(v) if v in values else -1 for v in LEGAL] + [-1], dtype=np.int8)
-
-
-def _legal_index(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Index in LEGAL of every cell data[start:end] (UNKNOWN for anything else), in file order."""
-    length = np.minimum(ends - starts, 5).astype(np.uint8)  # 5: longer than any legal value
-    # the 4 bytes from each start, as one little-endian word (data is padded past its end)
-    words = np.ndarray((len(data) - 3,), dtype="<u4", buffer=data, strides=(1,))
-    packed = words[starts]
-    packed &= LENGTH_MASK.take(length)
-    index = LEGAL_INDEX.take((length.astype(np.uint32) << 16) | (packed & 0xFFFF))
-    index[LEGAL_KEY.take(index) != packed] = UNKNOWN
+def _legal_index(data: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index in LEGAL of every cell (UNKNOWN for anything else), in file order; ends = the
+    delimiter after each cell, data padded with 4 bytes past its end."""
+    length = ends.copy()  # cell length = distance to the previous delimiter - 1
+    length[1:] -= ends[:-1]
+    length -= 1
+    length[0] += 1
+    index = BY_BYTE.take(data.take(ends - 1))  # right for one-byte cells (most of them)
+    other = np.flatnonzero(length != 1)
+    length = np.minimum(length[other], 5).astype(np.uint32)  # 5: longer than any legal value
+    words = np.ndarray((len(data) - 3,), dtype="<u4", buffer=data, strides=(1,))  # 4 bytes from each byte
+    packed = words.take(ends[other] - length.astype(ends.dtype)) & LENGTH_MASK.take(length)
+    found = BY_PREFIX.take(length << 16 | (packed & 0xFFFF))
+    found[LEGAL_KEY.take(found) != packed] = UNKNOWN
+    index[other] = found
     return index
 
 
@@ -110,46 +116,51 @@ def _texts(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray |
 def _read_plain(path: Path) -> pd.DataFrame | None:
     """The exams with categorical exam cells, or None when the file is not plain (see above)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as file:
+            size = file.seek(0, 2)
+            file.seek(0)
+            buffer = bytearray(size + 5)  # room for a final newline and 4 bytes of padding
+            file.readinto(memoryview(buffer)[:size])
     except OSError:
         return None
-    if b'"' in raw or b"\r" in raw or raw.startswith(b"\xef\xbb\xbf") or b"\n" not in raw:
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    header_end = buffer.find(b"\n", 0, size)
+    if header_end < 0 or buffer.find(b'"', 0, size) >= 0 or buffer.find(b"\r", 0, size) >= 0 or buffer.startswith(b"\xef\xbb\xbf"):
         return None
-    header, _, body = raw.partition(b"\n")
     try:
-        names = [name.strip() for name in header.decode("utf-8").split(",")]
+        names = [name.strip() for name in buffer[:header_end].decode("utf-8").split(",")]
     except UnicodeDecodeError:
         return None
-    if len(set(names)) != len(names) or not set(contract.ISNCSCI_COLUMNS) <= set(names) or not body.strip():
+    if len(set(names)) != len(names) or not set(contract.ISNCSCI_COLUMNS) <= set(names) or size <= header_end + 1:
         return None
-    if not body.endswith(b"\n"):
-        body += b"\n"
-    data = np.frombuffer(body + b"\0" * 4, dtype=np.uint8)
-    ends = np.flatnonzero((data == COMMA) | (data == NEWLINE)).astype(np.int32 if len(data) < 2**31 else np.int64)
+    if buffer[size - 1] != NEWLINE:
+        buffer[size] = NEWLINE
+        size += 1
+    body = data[header_end + 1:]  # a view; the 4 padding bytes are 0
+    ends = np.flatnonzero((body[:size - header_end - 1] == COMMA) | (body[:size - header_end - 1] == NEWLINE))
+    ends = ends.astype(np.int32 if size < 2**31 else np.int64)
     if len(ends) % len(names):
         return None
     rows = len(ends) // len(names)
-    if (data[ends[len(names) - 1::len(names)]] != NEWLINE).any() or np.count_nonzero(data == NEWLINE) != rows:
+    if (body[ends[len(names) - 1::len(names)]] != NEWLINE).any() or np.count_nonzero(body == NEWLINE) != rows:
         return None  # a row with too many or too few cells, or a blank line
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    legal = _legal_index(data, starts, ends).reshape(rows, len(names)).T.copy()  # (columns, rows)
-    starts, ends = starts.reshape(rows, len(names)), ends.reshape(rows, len(names))
+    legal = _legal_index(body, ends).reshape(rows, len(names)).T.copy()  # (columns, rows)
+    ends = ends.reshape(rows, len(names))
     columns = {}
     checked = contract.ISNCSCI_EXAM_COLUMNS + tuple(c for c in contract.NONKEY_MUSCLE_COLUMNS if c in names)
     for column in KEY_COLUMNS + checked:
         i = names.index(column)
         if column in KEY_COLUMNS:
-            columns[column] = _texts(data, starts[:, i], ends[:, i])
+            starts = ends[:, i - 1] + 1 if i else np.r_[0, ends[:-1, -1] + 1]
+            columns[column] = _texts(body, starts, ends[:, i])
             if columns[column] is None:
                 return None
             continue
         values = _allowed_values(column)
-        codes = _column_lookup(values)[legal[i]]
+        codes = COLUMN_CODES[values].take(legal[i])
         if (codes < 0).any():
             return None
-        columns[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values))
+        columns[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values), validate=False)
     return pd.DataFrame(columns)
 
 
