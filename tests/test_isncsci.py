@@ -1,12 +1,15 @@
 """Tests of caseseries.instruments.isncsci: hand-derived cases rule by rule, published worked examples, NT.
 
 Every expected value below was derived by hand from the rules of the 2019 International
-Standards (ISNCSCI booklet, 8th ed., Top Spinal Cord Inj Rehabil 2021;27(2):1-22); the
-derivation is in the comment next to the case.
+Standards (ISNCSCI booklet, 8th ed., Top Spinal Cord Inj Rehabil 2021;27(2):1-22) and, where the
+standard leaves a choice open (non-SCI marks, NT, VAC below S3), from the decision rules of the
+official algorithm (npm `isncsci` 2.0.6) as the engine's docstring states them; the derivation
+is in the comment next to the case. tests/test_isncsci_official.py compares with that algorithm.
 """
 
 import itertools
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ from isncsci_cases.praxis_2019_instep import CASES, expand
 
 SIDES = contract.SIDES
 DERMATOMES = contract.SENSORY_LEVELS
-REFERENCE_DIR = Path("/work/shared/reference/isncsci")
+REFERENCE_DIR = Path(__file__).parent / "data" / "isncsci_reference"
 
 
 # --- building exams ---------------------------------------------------------------------------
@@ -68,16 +71,17 @@ def test_totals_of_intact_exam_are_the_maxima():
     assert result.to_dict() == {"uems": 50, "lems": 50, "motor_total": 100, "lt_total": 112, "pp_total": 112}
 
 
-def test_totals_count_starred_cells_at_their_recorded_value():
-    row = intact() | motor("right", "C6", "3*") | motor("left", "L4", "0*")
-    row |= {contract.light_touch_column("left", "T4"): "1*", contract.pin_prick_column("right", "S1"): "0*"}
+@pytest.mark.parametrize("star", ["*", "**"])
+def test_totals_count_starred_cells_at_their_examined_grade(star):
+    row = intact() | motor("right", "C6", "3" + star) | motor("left", "L4", "0" + star)
+    row |= {contract.light_touch_column("left", "T4"): "1" + star, contract.pin_prick_column("right", "S1"): "0" + star}
     result = isncsci.totals(pd.DataFrame([row])).iloc[0]
     # UEMS 50 - (5 - 3) = 48; LEMS 50 - 5 = 45; LT 112 - 1 = 111; PP 112 - 2 = 110
     assert (result.uems, result.lems, result.motor_total) == (48, 45, 93)
     assert (result.lt_total, result.pp_total) == (111, 110)
 
 
-@pytest.mark.parametrize("cell", ["NT", "NT*"])
+@pytest.mark.parametrize("cell", ["NT", "NT*", "NT**"])
 def test_totals_with_an_untestable_cell_are_nan_only_where_the_cell_counts(cell):
     row = intact() | motor("left", "S1", cell) | {contract.pin_prick_column("right", "C2"): cell}
     result = isncsci.totals(pd.DataFrame([row])).iloc[0]
@@ -237,13 +241,121 @@ def test_nli_is_the_most_rostral_of_the_four_levels():
     assert (result.right_sensory_level, result.left_motor_level, result.neurological_level) == ("T3", "C6", "C6")
 
 
-# --- starred values -----------------------------------------------------------------------------
-def test_starred_cells_are_normal_for_classification():
-    # Right C6 "2*" (e.g. a shoulder injury): classified as 5, so the exam is intact -> E; the
-    # total keeps the recorded 2 (UEMS 47).
-    result = classify_one(motor("right", "C6", "2*"), {contract.light_touch_column("left", "T8"): "0*"})
-    assert (result.right_motor_level, result.left_sensory_level, result.ais) == ("INT", "INT", "E")
+# --- non-SCI marks (official notation: X** rated normal, X* rated not normal) ----------------------
+def test_double_starred_cells_are_rated_normal_but_totals_keep_the_examined_grade():
+    # 2019: a deficit from a non-SCI condition that the examiner rates normal is classified as
+    # normal: right C6 "2**" counts as 5, left T8 LT "0**" as 2 -> the exam is intact: levels INT,
+    # AIS E. Totals add the examined grade: UEMS 50 - (5 - 2) = 47, LT 112 - 2 = 110.
+    result = classify_one(motor("right", "C6", "2**"), {contract.light_touch_column("left", "T8"): "0**"})
+    assert (result.right_motor_level, result.left_sensory_level, result.neurological_level) == ("INT",) * 3
+    assert result.ais == "E"
     assert (result.uems, result.lt_total) == (47, 110)
+
+
+def test_single_starred_weak_key_muscle_lists_both_readings():
+    # Right C6 "2*", rated not normal: read at its examined grade 2 (< 3), C5 = 5 is the lowest
+    # muscle >= 3 with all above 5 -> motor level C5; read as a weakness that does not decide the
+    # level (>= 3 but not 5), C6 is the motor level -> "C5,C6" (the example of issue 9). NLI = most
+    # rostral of the levels: C5 or C6. VAC Yes -> motor incomplete; below C5 or C6 every other key
+    # muscle is 5 (>= half) -> D. Totals keep the 2: UEMS 47.
+    result = classify_one(motor("right", "C6", "2*"))
+    assert (result.right_motor_level, result.left_motor_level) == ("C5,C6", "INT")
+    assert (result.neurological_level, result.ais, result.uems) == ("C5,C6", "D", 47)
+
+
+def test_single_starred_antigravity_key_muscle_is_the_motor_level():
+    # Right C6 "4*": >= 3 but not normal, with C5 = 5 above -> motor level C6 (2019 motor level
+    # rule); nothing else is impaired: NLI C6, AIS D (VAC Yes, all muscles below C6 are 5).
+    result = classify_one(motor("right", "C6", "4*"))
+    assert (result.right_motor_level, result.neurological_level, result.ais) == ("C6", "C6", "D")
+
+
+@pytest.mark.parametrize("cell", ["0*", "NT*"])
+def test_single_starred_dermatome_is_impaired(cell):
+    # Left T8 LT "0*" or "NT*" (rated not normal): the dermatome is not normal -> left sensory level
+    # T7 (the most caudal normal dermatome), left motor level T7 (T2-L1 follow the sensory level),
+    # NLI T7; VAC Yes and every key muscle below 5 -> D. Unlike plain NT, NT* does not list INT.
+    result = classify_one({contract.light_touch_column("left", "T8"): cell})
+    assert (result.left_sensory_level, result.left_motor_level, result.neurological_level) == ("T7",) * 3
+    assert result.ais == "D"
+
+
+def test_double_starred_nt_is_rated_normal():
+    # Left T8 LT "NT**": not testable but rated normal -> intact, E; the LT total is not
+    # determinable (NT in any form), the PP total is 112.
+    result = classify_one({contract.light_touch_column("left", "T8"): "NT**"})
+    assert (result.left_sensory_level, result.ais) == ("INT", "E")
+    assert math.isnan(result.lt_total) and result.pp_total == 112
+
+
+def test_single_starred_zero_at_s45_may_or_may_not_be_sacral_sparing():
+    # Complete C5 (VAC No, DAP No) with right S4-5 LT "0*": rated not normal, but whether the
+    # absence is from the SCI decides completeness -> complete yes or no, AIS A or B (no motor
+    # function below C5: not C); the right sensory ZPP applies only if complete -> "C5,NA".
+    result = classify_one(*complete_c5(), {contract.light_touch_column("right", "S4_5"): "0*"})
+    assert (result.complete, result.ais, result.right_sensory_zpp) == ("yes,no", "A,B", "C5,NA")
+
+
+def test_double_starred_zero_at_s45_is_sacral_sparing():
+    # The same with "0**": rated normal (2) -> right S4-5 LT present: sensory incomplete, B; the
+    # right sensory ZPP does not apply (NA), the left one does (C5).
+    result = classify_one(*complete_c5(), {contract.light_touch_column("right", "S4_5"): "0**"})
+    assert (result.complete, result.ais) == ("no", "B")
+    assert (result.right_sensory_zpp, result.left_sensory_zpp) == ("NA", "C5")
+
+
+# --- normal sides with VAC or DAP absent (issue 9's corner) ----------------------------------------
+def test_vac_absent_on_an_otherwise_normal_exam():
+    # VAC is the motor test of S4-5 (2019), so with VAC No the motor level cannot pass S3: both
+    # motor levels S3. The NLI walk of the official algorithm does not consult VAC: NLI INT.
+    # Sensation at S4-5 and DAP present -> sensory incomplete; VAC No and no key muscle more than
+    # three levels below S3 moves -> B. Motor ZPP applies (VAC No): the search from S3 up to the
+    # motor level S3 lists S3. Sensory ZPP: DAP Yes -> NA.
+    result = classify_one({"vac": "No"})
+    assert (result.right_motor_level, result.left_motor_level, result.neurological_level) == ("S3", "S3", "INT")
+    assert (result.ais, result.complete) == ("B", "no")
+    assert (result.right_motor_zpp, result.left_sensory_zpp) == ("S3", "NA")
+
+
+def test_vac_untestable_on_an_otherwise_normal_exam():
+    # VAC NT: No gives the case above (motor S3, B), Yes gives an intact exam (INT, E). No filling
+    # gives D. Motor ZPP: S3 if VAC No, NA if Yes.
+    result = classify_one({"vac": "NT"})
+    assert (result.right_motor_level, result.neurological_level) == ("S3,INT", "INT")
+    assert (result.ais, result.right_motor_zpp) == ("B,E", "S3,NA")
+
+
+@pytest.mark.parametrize("dap", ["No", "NT"])
+def test_dap_absent_on_an_otherwise_normal_exam_is_e(dap):
+    # Every segment normal, LT and PP 2 at S4-5 and VAC Yes: all sensation and motor function
+    # normal -> E (2019), whatever DAP says. ZPP: VAC Yes -> motor NA; S4-5 sensation present on
+    # both sides -> sensory NA.
+    result = classify_one({"dap": dap})
+    assert (result.ais, result.neurological_level, result.right_motor_level) == ("E", "INT", "INT")
+    assert (result.right_motor_zpp, result.left_sensory_zpp) == ("NA", "NA")
+
+
+# --- non-key muscles: B versus C ----------------------------------------------------------------------
+SPARED_RIGHT_S45 = {contract.light_touch_column("right", "S4_5"): "1"}
+
+
+@pytest.mark.parametrize(("nonkey", "ais", "right_motor_zpp"), [("", "B", "C5"), ("C8", "B", "C5"), ("T1", "C", "T1")])
+def test_lowest_nonkey_muscle_decides_b_versus_c(nonkey, ais, right_motor_zpp):
+    # Complete-C5 pattern with right S4-5 LT spared: sensory incomplete, VAC No, no key muscle
+    # below C5 moves. 2019: motor function more than three levels below the motor level, key or
+    # non-key muscle, makes the injury motor incomplete. Right motor level C5: C6, C7, C8 are 1-3
+    # levels below, T1 is 4 below. A non-key muscle at C8 -> still B; at T1 -> C (NLI C5: 0 of 18
+    # key muscles below it >= 3, fewer than half). Motor ZPP (VAC No): C5 (no key muscle below C5
+    # moves); with AIS C the official algorithm replaces it by the non-key muscle more than three
+    # levels below it -> T1.
+    result = classify_one(*complete_c5(), SPARED_RIGHT_S45, {"right_lowest_nonkey_muscle": nonkey})
+    assert (result.ais, result.right_motor_zpp, result.left_motor_zpp) == (ais, right_motor_zpp, "C5")
+
+
+def test_lowest_nonkey_muscle_does_not_touch_a_complete_injury():
+    # Complete (no sacral sparing at all) -> A whatever the non-key muscle; ZPP C5 on both sides.
+    result = classify_one(*complete_c5(), {"right_lowest_nonkey_muscle": "T1"})
+    assert (result.ais, result.right_motor_zpp) == ("A", "C5")
 
 
 # --- NT: every possible value ---------------------------------------------------------------------
@@ -318,22 +430,24 @@ def test_instep_worked_examples(case):
     assert got == case["expected"]
 
 
+def reference_dir() -> Path:
+    """The reference cases: the copy in tests/data, or ISNCSCI_REFERENCE_DIR (e.g. a newer set)."""
+    return Path(os.environ.get("ISNCSCI_REFERENCE_DIR") or REFERENCE_DIR)
+
+
 def test_reference_folder_cases():
-    """Run every case of the shared reference folder (CSV exams + expected classification)."""
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"{REFERENCE_DIR} does not exist: no shared reference cases to run")
-    exams_files = sorted(REFERENCE_DIR.glob("*exams*.csv"))
-    if not exams_files:
-        pytest.skip(f"{REFERENCE_DIR} has no *exams*.csv file")
-    for exams_file in exams_files:
-        expected_file = exams_file.with_name(exams_file.name.replace("exams", "expected"))
-        exams = pd.read_csv(exams_file, dtype=str, keep_default_na=False)
-        expected = pd.read_csv(expected_file, dtype=str, keep_default_na=False)
-        result = isncsci.classify(exams)
-        for column in set(expected.columns) & set(isncsci.OUTPUT_COLUMNS):
-            got = result[column].astype(str).str.replace(r"\.0$", "", regex=True)
-            mismatches = np.flatnonzero(got.to_numpy() != expected[column].to_numpy())
-            assert not len(mismatches), f"{exams_file.name} column {column}: rows {mismatches.tolist()}"
+    """Every case of the reference folder (cases.csv + the official algorithm's expected.csv)."""
+    folder = reference_dir()
+    cases = pd.read_csv(folder / "cases.csv", dtype=str, keep_default_na=False)
+    expected = pd.read_csv(folder / "expected.csv", dtype=str, keep_default_na=False)
+    assert len(cases) == len(expected) >= 300 and (cases.patient_id == expected.patient_id).all()
+    result = isncsci.classify(cases)
+    for column in isncsci.TOTAL_COLUMNS:  # written as whole numbers, empty when not determinable
+        result[column] = [("" if math.isnan(v) else str(int(v))) for v in result[column]]
+    for column in isncsci.OUTPUT_COLUMNS:
+        differ = np.flatnonzero(result[column].to_numpy(dtype=str) != expected[column].to_numpy(dtype=str))
+        shown = [(expected.patient_id[i], result[column].iloc[i], expected[column].iloc[i]) for i in differ[:5]]
+        assert not len(differ), f"{column}: {len(differ)} cases differ (case, ours, official): {shown}"
 
 
 # --- NT logic against brute force ------------------------------------------------------------------

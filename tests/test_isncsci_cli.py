@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 
 from caseseries.data import contract
-from caseseries.instruments import isncsci
+from caseseries.instruments import isncsci, isncsci_cli
 from caseseries.__main__ import main
 
 
@@ -87,3 +87,56 @@ def test_cli_keeps_nt_and_lists_possible_values(tmp_path):
     table = pd.read_csv(output, dtype=str, keep_default_na=False)
     # derivation in tests/test_isncsci.py::test_nt_dermatome_lists_both_sensory_levels
     assert table.loc[0, ["right_sensory_level", "ais", "lt_total"]].tolist() == ["C5,INT", "D,E", ""]
+
+
+def test_fast_and_pandas_paths_write_the_same_bytes(tmp_path):
+    # A plain file takes the NumPy fast path; the same exams with a quoted cell, Windows line
+    # endings or a byte-order mark take the pandas path. Every variant must give the same output.
+    from oracle import generate
+
+    exams = generate.exams(300, seed=5).drop(columns="pattern").astype(str)
+    exams.insert(0, "day", [str(d) for d in range(-10, 290)])
+    exams.insert(0, "patient_id", [f"P{i:03d}" for i in range(300)])
+    plain = tmp_path / "plain.csv"
+    exams.to_csv(plain, index=False)
+    text = plain.read_text()
+    variants = {
+        "quoted": text.replace("\nP000,", '\n"P000",', 1),
+        "crlf": text.replace("\n", "\r\n"),
+        "bom": "\ufeff" + text,
+    }
+    assert isncsci_cli._read_plain(plain) is not None
+    assert main(["isncsci", str(plain), "-o", str(tmp_path / "plain.out")]) == 0
+    expected = (tmp_path / "plain.out").read_bytes()
+    for name, content in variants.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(content.encode("utf-8"))
+        assert isncsci_cli._read_plain(path) is None, name
+        assert main(["isncsci", str(path), "-o", str(tmp_path / f"{name}.out")]) == 0
+        assert (tmp_path / f"{name}.out").read_bytes() == expected, name
+    # lists of possible values are quoted: "C5,C6" is one CSV field
+    table = pd.read_csv(tmp_path / "plain.out", dtype=str, keep_default_na=False)
+    assert table["ais"].str.contains(",").any() and len(table) == 300
+
+
+def test_a_plain_file_with_a_bad_cell_is_reported_like_any_other(tmp_path, capsys):
+    rows = [intact_row("P01"), intact_row("P02") | {contract.motor_column("right", "C5"): "5*"}]
+    exams = write(tmp_path, rows)
+    assert main(["isncsci", str(exams), "-o", str(tmp_path / "x.csv")]) == 2
+    assert "row 3, column right_motor_C5: value '5*'" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_non_key_muscle_columns_are_used_and_checked(tmp_path, capsys):
+    # Complete C5 with right S4-5 light touch spared (B); a non-key muscle at T1 on the right is
+    # more than three levels below the motor level C5 -> C (tests/test_isncsci.py derives it).
+    spared = complete_c5_row() | {contract.light_touch_column("right", "S4_5"): "1"}
+    rows = [spared | {"right_lowest_nonkey_muscle": "", "left_lowest_nonkey_muscle": ""},
+            spared | {"right_lowest_nonkey_muscle": "T1", "left_lowest_nonkey_muscle": ""}]
+    exams = write(tmp_path, rows)
+    output = tmp_path / "classified.csv"
+    assert main(["isncsci", str(exams), "-o", str(output)]) == 0
+    assert pd.read_csv(output, dtype=str)["ais"].tolist() == ["B", "C"]
+    bad = write(tmp_path, [rows[1] | {"left_lowest_nonkey_muscle": "T5"}], name="bad.csv")
+    assert main(["isncsci", str(bad), "-o", str(tmp_path / "y.csv")]) == 2
+    assert "row 2, column left_lowest_nonkey_muscle: value 'T5'" in capsys.readouterr().err

@@ -92,3 +92,23 @@ def test_a_positive_safety_finding_is_reported_not_hidden(built, tmp_path):
     assert "Scheduled checks found: cns tumour on mri (P03)" in text
     assert "no check found a CNS tumour" not in text
     assert "positive safety findings: cns tumour on mri (P03)" in text  # the abstract
+
+
+def test_recorded_grades_name_their_standard_and_classification_uses_2019(built, tmp_path):
+    # The example's recorded grades were given under ISCSCI-92 (as in the paper). Change two of
+    # them (one under another standard, one with none stated): the methods say the computed grade
+    # always uses the 2019 rules, and the discrepancy table shows each recorded grade's standard.
+    def disagree(name, table):
+        if name == "recorded_ais_check.csv":
+            table.loc[0, ["recorded_ais", "standard", "agrees"]] = ["C", "ISNCSCI-2011", "no"]
+            table.loc[1, ["recorded_ais", "standard", "agrees"]] = ["B", None, "no"]
+        return table
+
+    text = render(built, tmp_path)
+    assert "Classification always uses the 2019 rules, whatever standard a grade" in text
+    assert "official ISNCSCI algorithm [@walden2016algorithm]" in text
+    assert "The AIS grades on the case report forms were given under ISCSCI-92;" in text
+    text = render(built, tmp_path, edit=disagree)
+    assert "given under ISCSCI-92 and ISNCSCI-2011 (1 without a stated standard)" in text
+    assert "| Patient | Day | Recorded AIS | Graded under | Computed AIS | Computed NLI |" in text
+    assert "| C | ISNCSCI-2011 | D |" in text and "| B | not stated | D |" in text

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 ALL_FILES = tuple(c.RAW_FILES.values()) + (c.DATASET_DESCRIPTION,)
 EXAMPLE_OPTIONS = ["--patients", "7", "--sites", "1", "--seed", "6072", "--visits", "0,90,180",
-                   "--profile", "case-series"]
+                   "--profile", "case-series", "--mark-rate", "0.01"]
 COHORT = dict(n_patients=400, n_sites=3, seed=11, visit_days=(0, 30, 90, 180, 365), missing_rate=0.1, nt_rate=0.02)
 # Segment order, written out here independently of the module: C1 .. S3, S4_5.
 SEGMENT_ORDER = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"] + [f"T{i}" for i in range(1, 13)] + [
@@ -148,7 +148,19 @@ def test_example_safety_is_clean():
 
 def test_example_has_no_not_testable_cells():
     exams = read(RAW, "isncsci")
-    assert not exams[list(c.ISNCSCI_EXAM_COLUMNS)].isin(["NT", "NT*"]).any().any()
+    assert not exams[list(c.ISNCSCI_EXAM_COLUMNS)].isin(["NT", "NT*", "NT**"]).any().any()
+
+
+def test_example_shows_both_non_sci_marks_and_the_standard_of_its_grades():
+    exams = read(RAW, "isncsci")
+    cells = pd.Series(exams[list(c.ISNCSCI_EXAM_COLUMNS)].to_numpy().ravel())
+    assert cells.str.fullmatch(r"[0-4]\*").any() and cells.str.fullmatch(r"[0-4]\*\*").any()
+    assert set(exams["standard"]) == {"ISCSCI-92"}  # as the published paper graded them
+
+
+def points(cells: pd.DataFrame) -> pd.DataFrame:
+    """The examined grade of each cell ("4**" counts 4), as the totals count it."""
+    return cells.apply(lambda column: column.str.rstrip("*").astype(int))
 
 
 def test_example_scores_improve_a_little_for_most_patients():
@@ -159,11 +171,11 @@ def test_example_scores_improve_a_little_for_most_patients():
     change = np.array([t[-1] - t[0] for t in total])
     assert (change > 0).sum() >= 5 and change.max() <= 15
     exams = read(RAW, "isncsci")
-    sensory = exams[list(c.LIGHT_TOUCH_COLUMNS + c.PIN_PRICK_COLUMNS)].astype(int).sum(axis=1)
+    sensory = points(exams[list(c.LIGHT_TOUCH_COLUMNS + c.PIN_PRICK_COLUMNS)]).sum(axis=1)
     per_patient = sensory.groupby(exams["patient_id"]).agg(list)
     sensory_change = np.array([s[-1] - s[0] for s in per_patient])
     assert (sensory_change > 0).sum() >= 5 and sensory_change.max() <= 25
-    motor = exams[list(c.MOTOR_COLUMNS)].astype(int).sum(axis=1).groupby(exams["patient_id"]).agg(list)
+    motor = points(exams[list(c.MOTOR_COLUMNS)]).sum(axis=1).groupby(exams["patient_id"]).agg(list)
     motor_change = np.array([m[-1] - m[0] for m in motor])
     assert (motor_change >= 0).all() and motor_change.max() <= 10
     # A Wilcoxon test at n = 7 is significant for some outcomes, not for all (motor: the
@@ -267,7 +279,8 @@ def test_exams_follow_the_isncsci_rules_for_their_grade(cohort):
 def test_cell_values_are_contract_values(cohort):
     _, directory = cohort
     exams = read(directory, "isncsci")
-    assert list(exams.columns) == list(c.ISNCSCI_COLUMNS) + ["recorded_ais"]
+    assert list(exams.columns) == list(c.ISNCSCI_COLUMNS) + ["recorded_ais", "standard"]
+    assert set(exams["standard"]) == {"ISNCSCI-2019"}
     assert exams[list(c.MOTOR_COLUMNS)].isin(["0", "1", "2", "3", "4", "5"]).all().all()
     sensory = exams[list(c.LIGHT_TOUCH_COLUMNS + c.PIN_PRICK_COLUMNS)]
     assert sensory.isin(["0", "1", "2", "NT"]).all().all()
@@ -298,6 +311,32 @@ def test_scim_follows_severity_and_improves_a_little(cohort):
     first_last = scim.groupby("patient_id")["total"].agg(["first", "last"])
     change = first_last["last"] - first_last["first"]
     assert 0 < change.mean() < 8 and change.median() >= 0 and change.quantile(0.9) <= 15
+
+
+def test_marks_and_non_key_muscles_never_change_the_classification():
+    # X* only on cells graded 3/4 (motor) or 1 (sensory), X** only on normal cells, non-key muscles
+    # only where they cannot make B a C: the official rules classify every exam as without them
+    # (tests/test_isncsci.py has the hand-worked cases; tests/test_isncsci_official.py the
+    # algorithm itself). Totals count the examined grade: each "**" lowers its total by one.
+    from caseseries.instruments import isncsci
+
+    options = dict(COHORT, n_patients=300)
+    plain = simulate.simulate_dataset(**options)["isncsci"]
+    marked = simulate.simulate_dataset(**options, mark_rate=0.05, nonkey_rate=0.5)["isncsci"]
+    cells = pd.Series(marked[list(c.ISNCSCI_EXAM_COLUMNS)].astype(str).to_numpy().ravel())
+    assert cells.str.fullmatch(r"[34]\*").any() and cells.str.fullmatch(r"1\*").any()
+    assert cells.str.fullmatch(r"4\*\*").any() and cells.str.fullmatch(r"1\*\*").any()
+    assert (marked[list(c.NONKEY_MUSCLE_COLUMNS)] != "").any().all()
+    before, after = isncsci.classify(plain), isncsci.classify(marked)
+    levels_and_grades = [col for col in isncsci.OUTPUT_COLUMNS if col not in isncsci.TOTAL_COLUMNS]
+    assert before[levels_and_grades].equals(after[levels_and_grades])
+    double = marked[list(c.MOTOR_COLUMNS)].astype(str).apply(lambda col: col.str.endswith("**")).sum(axis=1)
+    lowered = before["motor_total"] - after["motor_total"]
+    assert (lowered[before["motor_total"].notna()] == double[before["motor_total"].notna()]).all()
+
+
+def test_non_key_muscles_are_opt_in():
+    assert not set(c.NONKEY_MUSCLE_COLUMNS) & set(simulate.simulate_dataset(10, seed=3)["isncsci"].columns)
 
 
 # --- options -------------------------------------------------------------------------------------

@@ -409,6 +409,13 @@ def test_recorded_ais_not_a_grade(raw_dir):
     assert_problem(only_problem(raw_dir), "isncsci.csv", 3, "recorded_ais", "F", "AIS grade")
 
 
+def test_standard_must_be_a_known_revision(raw_dir):
+    # A fixed list (contract.STANDARDS): the manuscript prints it next to each recorded grade.
+    add_column(raw_dir, "isncsci.csv", "standard", "ISNCSCI-2019")
+    set_cell(raw_dir, "isncsci.csv", 3, "standard", "ISNCSCI 2019")
+    assert_problem(only_problem(raw_dir), "isncsci.csv", 3, "standard", "ISNCSCI 2019", "ISCSCI-92")
+
+
 def test_scim_bladder_value_not_allowed(raw_dir):
     set_cell(raw_dir, "scim.csv", 5, "item_08", "7")  # SCIM-III form: item 8 is bladder
     problem = only_problem(raw_dir)

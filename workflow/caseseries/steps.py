@@ -84,7 +84,7 @@ def score_isncsci(input, output, params) -> None:
 
     exams = tables.read(input.exams)
     classified = isncsci.classify(exams)
-    keep = ["patient_id", "day", "line", "recorded_ais"]
+    keep = ["patient_id", "day", "line", "recorded_ais", "standard"]
     scored = pd.concat([exams[keep], classified], axis=1)
     tables.write(_with_visits(scored, params.visits), output[0])
 
@@ -141,7 +141,7 @@ def outcomes_by_visit(input, output, params) -> None:
     tables.write(assignment.sort_values(["instrument", "patient_id", "day"]), output.assignment)
 
     recorded = isncsci_scored.dropna(subset=["recorded_ais"])
-    check = recorded[["patient_id", "day", "line", "recorded_ais", "ais", "neurological_level"]]
+    check = recorded[["patient_id", "day", "line", "recorded_ais", "standard", "ais", "neurological_level"]]
     tables.write(check.assign(agrees=(check["recorded_ais"] == check["ais"]).map({True: "yes", False: "no"})),
                  output.ais_check)
 

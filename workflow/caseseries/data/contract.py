@@ -101,3 +101,7 @@ ISNCSCI_COLUMNS = ("patient_id", "day") + ISNCSCI_EXAM_COLUMNS
 # level or empty), used as the official algorithm uses it for AIS B versus C.
 NONKEY_MUSCLE_COLUMNS = tuple(f"{side}_lowest_nonkey_muscle" for side in SIDES)
 ISNCSCI_OPTIONAL_COLUMNS = ("recorded_ais", "standard") + NONKEY_MUSCLE_COLUMNS
+# Values of `standard`: the revisions of the International Standards (a reprint takes the name of
+# the revision it reprints). A fixed list, not free text: the manuscript prints the standard next
+# to each recorded grade, so "ISNCSCI 2019" or "2019" must be caught at validation, not in print.
+STANDARDS = ("ISCSCI-92", "ISCSCI-96", "ISNCSCI-2000", "ISNCSCI-2011", "ISNCSCI-2015", "ISNCSCI-2019")

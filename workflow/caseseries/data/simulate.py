@@ -12,7 +12,10 @@ Two profiles:
   rare serious adverse events, optional arms, missed visits and rare NT cells.
 
 Every ISNCSCI exam is built to classify (ISNCSCI 2019) to an intended neurological level and
-AIS grade; `recorded_ais` holds that grade, and the "exam_targets" table the intended NLI.
+AIS grade; `recorded_ais` holds that grade, `standard` the standard it was given under
+(ISCSCI-92 in the case-series profile, as in the paper; ISNCSCI-2019 otherwise), and the
+"exam_targets" table the intended NLI. Options add non-SCI marks in the official notation and
+the lowest non-key muscles, both placed where they cannot change the classification.
 The exams are built array-wide (numpy), so 10^5 patients x 5 visits take seconds.
 """
 
@@ -28,7 +31,8 @@ import yaml
 from caseseries.data import contract as c
 
 PROFILES = ("cohort", "case-series")
-EXAMPLE = {"n_patients": 7, "n_sites": 1, "seed": 6072, "visit_days": (0, 90, 180), "profile": "case-series"}
+EXAMPLE = {"n_patients": 7, "n_sites": 1, "seed": 6072, "visit_days": (0, 90, 180), "profile": "case-series",
+           "mark_rate": 0.01}
 DATASET_VERSION = "1.0.0"
 EXAM_TARGETS = "exam_targets"  # extra table (not written): intended NLI and AIS per exam
 
@@ -50,6 +54,7 @@ A, B, C, D = range(4)  # AIS grade codes; AIS E (normal exam) is never generated
 BASELINE_AIS_WEIGHTS = (0.35, 0.15, 0.22, 0.28)
 CONVERSION_PROBABILITY = (0.05, 0.10, 0.15, 0.0)  # one grade up by some follow-up (cohort)
 ASYMMETRY_PROBABILITY = 0.35  # one side one segment lower than the other
+STANDARD = {"case-series": "ISCSCI-92", "cohort": "ISNCSCI-2019"}  # under which recorded_ais was graded
 
 CAUSES = {"traffic accident": 0.38, "fall": 0.28, "sports": 0.12, "diving": 0.06,
           "work accident": 0.10, "violence": 0.06}
@@ -343,6 +348,37 @@ def _sprinkle_not_testable(exams: dict, side_levels: np.ndarray, rate: float, rn
         exams[key][hit] = c.SENSORY_VALUES.index("NT")
 
 
+def _mark_non_sci(exams: dict, rate: float, rng) -> None:
+    """Mark cells as impaired by a non-SCI condition (official notation) without changing the
+    classification: a motor 3 or 4 or a sensory 1 becomes `X*` (rated not normal, so classified
+    at its grade as before); a normal cell becomes `4**` / `1**` (examined one lower, rated
+    normal). Totals count the examined grade: every `**` lowers its total by one.
+    """
+    if rate <= 0:
+        return
+    for key, values, normal, starred in (("motor", c.MOTOR_VALUES, 5, (3, 4)), ("lt", c.SENSORY_VALUES, 2, (1,)),
+                                         ("pp", c.SENSORY_VALUES, 2, (1,))):
+        grades = exams[key]  # codes: a plain grade g has code g
+        hit = rng.uniform(size=grades.shape) < rate
+        for grade in starred:
+            grades[hit & (grades == grade)] = values.index(f"{grade}*")
+        grades[hit & (grades == normal)] = values.index(f"{normal - 1}**")
+
+
+def _nonkey_muscles(side_levels: np.ndarray, ais: np.ndarray, rate: float, rng) -> dict[str, np.ndarray]:
+    """The lowest non-key muscle with motor function per side, where it cannot change the grade:
+    in C and D (VAC present: motor incomplete anyway) any key-muscle level below the side's
+    motor level; in B one to three levels below it (not "more than three"); never in A."""
+    columns = {}
+    for s, column in enumerate(c.NONKEY_MUSCLE_COLUMNS):
+        level = side_levels[:, s, None]
+        allowed = (MOTOR_RANK[None, :] > level) & ((ais >= C)[:, None] | ((ais == B)[:, None] & (MOTOR_RANK <= level + 3)))
+        pick = np.where(allowed, rng.uniform(size=allowed.shape), -1).argmax(axis=1)
+        given = allowed.any(axis=1) & (rng.uniform(size=len(ais)) < rate)
+        columns[column] = np.where(given, np.array(c.MOTOR_LEVELS, dtype=object)[pick], "").astype(object)
+    return columns
+
+
 def build_exam(nli: str, ais: str, rng, lower_side: str | None = None, gain: float = 0.0) -> dict[str, str]:
     """One ISNCSCI exam (contract column -> cell string) that classifies to `nli` and `ais`.
 
@@ -472,12 +508,17 @@ def simulate_dataset(
     profile: str = "cohort",
     missing_rate: float = 0.0,
     nt_rate: float = 0.0,
+    mark_rate: float = 0.0,
+    nonkey_rate: float = 0.0,
 ) -> dict[str, pd.DataFrame]:
     """The contract tables (keys of contract.RAW_FILES) plus EXAM_TARGETS.
 
     visit_days: planned days, 0 (pre-infusion baseline) first; actual days scatter around
     them (visit_day_range). missing_rate: chance that a follow-up visit is missed (baseline
     never is). nt_rate: chance that an eligible sensory cell is NT (see _sprinkle_not_testable).
+    mark_rate: chance that an eligible cell carries a non-SCI mark (see _mark_non_sci).
+    nonkey_rate: chance that a side records its lowest non-key muscle (see _nonkey_muscles);
+    the two columns are written only when it is above 0.
     """
     visit_days = tuple(visit_days)
     _check_visits(visit_days)
@@ -487,7 +528,9 @@ def simulate_dataset(
         raise ValueError("the case-series profile needs at least 4 patients and one follow-up visit")
     if n_patients < 1 or n_sites < 1 or n_sites > n_patients:
         raise ValueError("need at least one patient and one site, and no more sites than patients")
-    rng_patients, rng_visits, rng_injury, rng_exams, rng_scim, rng_events = np.random.default_rng(seed).spawn(6)
+    # Streams by purpose; spawn(8)[:6] equals spawn(6), so new streams leave older data unchanged.
+    streams = np.random.default_rng(seed).spawn(8)
+    rng_patients, rng_visits, rng_injury, rng_exams, rng_scim, rng_events, rng_marks, rng_nonkey = streams
     n, n_visits = n_patients, len(visit_days)
 
     patients = _patients(n, n_sites, arms, profile, rng_patients)
@@ -514,11 +557,16 @@ def simulate_dataset(
         {key: value[row_patient] for key, value in latents.items()}, gain[row_patient, row_visit], rng_exams,
     )
     _sprinkle_not_testable(exams, side_levels[row_patient], nt_rate, rng_exams)
+    _mark_non_sci(exams, mark_rate, rng_marks)
 
     ids = patients["patient_id"].to_numpy()
     row_ids, row_days = ids[row_patient], days[row_patient, row_visit]
     isncsci = pd.DataFrame({"patient_id": row_ids, "day": row_days} | _exam_cells(exams))
     isncsci["recorded_ais"] = pd.Categorical.from_codes(ais[row_patient, row_visit], categories=c.AIS_GRADES)
+    isncsci["standard"] = STANDARD[profile]
+    if nonkey_rate > 0:
+        isncsci = isncsci.assign(**_nonkey_muscles(side_levels[row_patient], ais[row_patient, row_visit],
+                                                   nonkey_rate, rng_nonkey))
 
     items = _scim_items(nli, severity, gain, rng_scim)[row_patient, row_visit]
     scim = pd.DataFrame({"patient_id": row_ids, "day": row_days}
@@ -590,7 +638,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def command_line(n_patients, n_sites=1, seed=0, visit_days=(0, 90, 180), arms=(), profile="cohort",
-                 missing_rate=0.0, nt_rate=0.0) -> str:
+                 missing_rate=0.0, nt_rate=0.0, mark_rate=0.0, nonkey_rate=0.0) -> str:
     """The `python -m caseseries simulate` command that makes this dataset (no --out)."""
     parts = ["python -m caseseries simulate", f"--patients {n_patients}", f"--sites {n_sites}", f"--seed {seed}",
              f"--visits {','.join(map(str, visit_days))}", f"--profile {profile}"]
@@ -600,14 +648,19 @@ def command_line(n_patients, n_sites=1, seed=0, visit_days=(0, 90, 180), arms=()
         parts.append(f"--missing-rate {missing_rate}")
     if nt_rate:
         parts.append(f"--nt-rate {nt_rate}")
+    if mark_rate:
+        parts.append(f"--mark-rate {mark_rate}")
+    if nonkey_rate:
+        parts.append(f"--nonkey-rate {nonkey_rate}")
     return " ".join(parts)
 
 
 def describe_dataset(n_patients, n_sites=1, seed=0, visit_days=(0, 90, 180), arms=(), profile="cohort",
-                     missing_rate=0.0, nt_rate=0.0) -> dict:
+                     missing_rate=0.0, nt_rate=0.0, mark_rate=0.0, nonkey_rate=0.0) -> dict:
     """The dataset.yaml content: name, version, synthetic, source, licence, description, note."""
     options = dict(n_patients=n_patients, n_sites=n_sites, seed=seed, visit_days=tuple(visit_days),
-                   arms=tuple(arms), profile=profile, missing_rate=missing_rate, nt_rate=nt_rate)
+                   arms=tuple(arms), profile=profile, missing_rate=missing_rate, nt_rate=nt_rate,
+                   mark_rate=mark_rate, nonkey_rate=nonkey_rate)
     if profile == "case-series":
         name = "msc-sci-case-series-synthetic"
         description = (
@@ -645,7 +698,7 @@ def write_dataset(tables: dict[str, pd.DataFrame], out_dir, description: dict) -
 
 # --- command line ------------------------------------------------------------------------------
 EXAMPLE_HELP = ("the committed 7-patient example, same as --patients 7 --sites 1 --seed 6072 "
-                "--visits 0,90,180 --profile case-series")
+                "--visits 0,90,180 --profile case-series --mark-rate 0.01")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -659,12 +712,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=PROFILES, help="default cohort")
     parser.add_argument("--missing-rate", type=float, help="chance a follow-up visit is missed (default 0)")
     parser.add_argument("--nt-rate", type=float, help="chance an eligible sensory cell is NT (default 0)")
+    parser.add_argument("--mark-rate", type=float,
+                        help="chance an eligible cell carries a non-SCI mark, X* or X** (default 0)")
+    parser.add_argument("--nonkey-rate", type=float,
+                        help="chance a side records its lowest non-key muscle with motor function (default 0)")
     parser.add_argument("--out", required=True, type=Path, help="output directory (e.g. data/raw)")
 
 
 def options_from_args(args: argparse.Namespace) -> dict:
     given = {"n_patients": args.patients, "n_sites": args.sites, "seed": args.seed, "visit_days": args.visits,
-             "arms": args.arms, "profile": args.profile, "missing_rate": args.missing_rate, "nt_rate": args.nt_rate}
+             "arms": args.arms, "profile": args.profile, "missing_rate": args.missing_rate, "nt_rate": args.nt_rate,
+             "mark_rate": args.mark_rate, "nonkey_rate": args.nonkey_rate}
     if args.example:
         if any(value is not None for value in given.values()):
             raise SystemExit("--example takes no other options than --out")
@@ -672,7 +730,7 @@ def options_from_args(args: argparse.Namespace) -> dict:
     if args.patients is None:
         raise SystemExit("give --patients N (or --example)")
     defaults = {"n_sites": 1, "seed": 0, "visit_days": (0, 90, 180), "arms": (), "profile": "cohort",
-                "missing_rate": 0.0, "nt_rate": 0.0}
+                "missing_rate": 0.0, "nt_rate": 0.0, "mark_rate": 0.0, "nonkey_rate": 0.0}
     return {key: (defaults[key] if value is None else value) for key, value in given.items()}
 
 

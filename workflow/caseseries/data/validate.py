@@ -164,7 +164,7 @@ def _isncsci_columns() -> dict:
     columns |= {col: _column(_allowed(c.SENSORY_VALUES, "sensory grade")) for col in sensory}
     columns |= {col: _column(_allowed(c.ANAL_VALUES, "anal value")) for col in ("vac", "dap")}
     columns["recorded_ais"] = _column(_allowed(c.AIS_GRADES, "AIS grade"), required=False, nullable=True)
-    columns["standard"] = _column(required=False, nullable=True)
+    columns["standard"] = _column(_allowed(c.STANDARDS, "standard"), required=False, nullable=True)
     columns |= {
         col: _column(_allowed(c.MOTOR_LEVELS, "motor level"), required=False, nullable=True)
         for col in c.NONKEY_MUSCLE_COLUMNS

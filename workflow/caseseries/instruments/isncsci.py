@@ -5,63 +5,101 @@ Public API
 totals(exams)   -> uems, lems, motor_total, lt_total, pp_total (float; NaN when not determinable)
 classify(exams) -> levels, NLI, AIS, completeness, totals and zones of partial preservation
 
-Both take a DataFrame with the contract columns (contract.ISNCSCI_EXAM_COLUMNS) holding the cell
-strings as written in the CSV, already validated, and return a frame with the same index.
+Both take a DataFrame with the contract columns (contract.ISNCSCI_EXAM_COLUMNS; optional
+`{side}_lowest_nonkey_muscle`), cells as written in the CSV (strings, or categoricals: those are
+decoded without hashing a string per cell), already validated, and return a frame with the same
+index. Several possible values are joined by "," in the project's order: levels rostral to
+caudal, AIS A to E, yes before no, NA last.
 
-Conventions (the choices are documented here once)
---------------------------------------------------
-* Totals add the *recorded* grade: a starred cell ("3*", "1*") counts as its number, because the
-  2019 '*' only tags a non-SCI cause and keeps the score actually examined. A total is NaN when
-  any contributing cell is NT or NT* (nothing was recorded). The Praxis/RHI algorithm instead
-  reports "ND" for 0*-3* (motor) and 0*/NT* (sensory); we keep the examined number.
-* Classification treats every starred cell ("0*".."4*", "1*", "0*", "NT*") as normal (motor 5,
-  sensory 2): the examiner marked the deficit as not caused by the SCI.
-* Levels are "C1" (C2 already abnormal) .. "S3", or "INT" when every dermatome (incl. S4-5) and
-  every key muscle is normal. A sensory level cannot be "S4_5": normal S4-5 means intact.
-* Motor level per side walks down the segments: in C1-C4, T2-L1 and S2-S5 (no key muscle) it
-  follows the sensory exam; at C4/L1 it stops when the next key muscle is < 3; at a key muscle
-  graded >= 3 with all above 5 it stops unless the muscle is 5 and the next one >= 3; below a
-  normal (5) T1 or S1 it continues only if the sensory exam of that block (C5-T2, L2-S2) is normal.
-* AIS E is given when the whole exam is normal. The standard reserves E for people with a
-  prior deficit; every exam in this pipeline comes from a person with SCI, so that holds.
-* "Motor function more than three levels below the motor level" (B vs C) is judged on the key
-  muscles only: the contract has no non-key muscle column.
-* ZPP (2019): motor ZPP only when VAC is "No"; sensory ZPP on a side only when DAP is "No" and
-  that side has no LT and no PP at S4-5. Otherwise "NA". Motor ZPP = the most caudal key muscle
-  with any function below the motor level, else the motor level. Sensory ZPP = the most caudal
-  dermatome with any LT or PP sensation.
+What "correct" means here
+-------------------------
+The answer of the official ISNCSCI algorithm of the Praxis Spinal Cord Institute (npm `isncsci`
+2.0.6, Apache-2.0), which the field uses: every result equals its result with its "*"
+("variable") marks removed, as a set. tests/test_isncsci_official.py checks that on >= 20,000
+generated exams per run and on the 300 reference cases. The engine is a port of that algorithm's
+decision logic: each of its per-level checks is written once below as a function of the cell
+strings (_sensory_step, _motor_step, ...), tabulated over all cell codes, and the walks down
+(or up) the 29 levels run on whole arrays of exams at once.
 
-Not testable (NT)
------------------
-An NT cell may hold any value. Each result is a boolean "possible" mask over its candidate
-values, computed array-wide from what each cell *can* be. Sensory levels, motor levels, the
-neurological level (computed per side, then the two independent sides combined) and
-completeness are exact: a value is listed iff some filling of the NT cells yields it. AIS and
-ZPP combine several of these results; where they share NT cells the combination treats them
-as independent, so the list can hold a value no single filling yields (it never misses one).
-Several possible values are joined by "," in rostral-to-caudal (or A-to-E) order.
+The rules: the 2019 standard, and what the official algorithm does
+------------------------------------------------------------------
+(International Standards 2019: Rupp et al., Top Spinal Cord Inj Rehabil 2021;27(2):1-22.)
+
+* Cells. Key muscles 0-5, dermatomes 0-2, NT = not testable. A non-SCI condition is marked as
+  the official algorithm marks it: `X**` = rated normal for classification (key muscle 5,
+  dermatome 2), `X*` = rated not normal, `NT*` and `NT**` likewise. `X**` cells behave as normal
+  in every rule below. `X*` cells are impaired; where the grade decides a result the official
+  algorithm lists the results of both readings, the examined grade and the one that makes the
+  non-SCI cell not decisive: a key muscle `0*`-`2*` may be < 3 or >= 3 (a `2*` at C6 of an
+  otherwise normal side gives motor level `C5,C6`; AIS may be `C,D`), a `0*` may or may not be
+  motor function (B vs C), `0*` at S4-5 gives completeness `yes,no`. `NT*` mostly acts as an
+  impaired cell (it stops the sensory level); plain NT may hold any grade.
+* Totals: the examined number (`3*` and `3**` both add 3); NT, NT* or NT** in a contributing
+  cell make the total not determinable (NaN). Same in the official algorithm.
+* Sensory level (2019: the most caudal dermatome with normal LT and PP, all above normal; C1
+  when C2 is impaired, INT when all down to S4-5 are normal). Official: walk down; an impaired
+  next dermatome (0, 1, 0*, 1*, NT*) lists the level and stops; NT lists it and walks on.
+* Motor level (2019: the lowest key muscle graded >= 3 with all key muscles above graded 5;
+  where there is no key muscle (C1-C4, T2-L1, S2-S5) the motor level is presumed to be the
+  sensory level if the testable motor function above is normal). Official: C4 (L1) is the level
+  when C5 (L2) is < 3; at T1 (S1) the walk goes on only if the dermatomes C5-T2 (L2-S2) are
+  normal. Below S3 the motor level needs VAC, the motor test of S4-5: a side normal down to S4-5
+  has motor level S3 when VAC is No and S3,INT when VAC is NT (INT only with VAC Yes).
+* Neurological level (2019: the most rostral of the four levels). Official: one walk over both
+  sides; it does not consult VAC, so a normal exam with VAC No has NLI INT although its motor
+  levels are S3. We match that.
+* Completeness (2019: complete = no sacral sparing: no LT or PP at S4-5, no DAP, no VAC).
+  Official: VAC No and DAP No and all four S4-5 cells 0 -> complete; `0*` there -> yes,no; `0**`
+  -> incomplete; with NT (VAC, DAP or S4-5) -> yes,no where all may be absent.
+* AIS (2019: A complete; B sensory incomplete with no motor function more than three levels
+  below the motor level on either side, key or non-key muscles; C motor incomplete (VAC, or
+  sensory incomplete with such motor function) with fewer than half of the key muscles below the
+  NLI graded >= 3; D at least half; E all segments normal, in a person with a prior deficit,
+  which every exam in this pipeline is). Official: E when the NLI is INT and VAC is not No;
+  with VAC Yes and NLI INT it is E alone, whatever DAP says (so a normal exam with DAP No is E,
+  with VAC NT it is B,E and never D). B needs VAC not Yes; the non-key muscle
+  (`{side}_lowest_nonkey_muscle`) at or below the first key muscle more than three levels below
+  the motor level counts as motor function (B vs C); any key muscle there that is not exactly 0
+  may be motor function. C and D are judged for every listed NLI.
+* ZPP (2019: per side, only when VAC is absent (motor ZPP) or DAP absent with no LT and PP at
+  S4-5 on that side (sensory ZPP); else NA). Official sensory ZPP: DAP No or NT and S4-5 may be
+  absent on that side; search up from S3: 0/0 passed, NT or 0* listed and passed, anything else
+  listed and the search ends (C1 if none); NA also listed when DAP is NT or S4-5 is not 0/0.
+  Official motor ZPP: VAC No (NT: NA and the search); search up from the lowest motor level (S1
+  when none is below S1) to the highest: a key muscle with function (not 0, 0*, NT, NT*) is
+  listed and ends the search, 0*, NT, NT* are listed and passed, a level without key muscle is
+  listed if it is a motor level. When AIS may be C, a value more than three levels above the
+  non-key muscle is replaced by the non-key muscle.
+
+Where the official algorithm is not exact enumeration (and we follow it)
+------------------------------------------------------------------------
+With NT, the exact answer would list exactly the values some filling of the NT cells yields.
+Measured on 19,923 generated exams with 1-3 plain NT cells and no marks (tests/oracle/generate.py,
+seed 5, every filling classified): levels, NLI, completeness and sensory ZPP are exact in all;
+AIS over-lists in 49 (0.25%; C or D judged on NLIs and motor incompleteness from different
+fillings); with non-key muscles given (a quarter of the sides), the motor ZPP differs in 141 of
+39,846 side-results (0.35%): once some filling makes C possible, the non-key muscle replaces the
+values more than three levels above it for every filling (values missing and added). Without
+non-key muscles the motor ZPP was exact. Reproduce with `python tests/oracle/enumerate_nt.py`.
 """
+
+import functools
 
 import numpy as np
 import pandas as pd
 
 from caseseries.data import contract
 
-# --- the segment scale -------------------------------------------------------------------
+# --- scales ---------------------------------------------------------------------------------
 # Level positions 0..28: C1, C2..S3, INT. Dermatome d (0 = C2 .. 27 = S4_5) is the segment at
-# position d + 1, so "the dermatome just below level k" is dermatome k.
+# position d + 1, so the step "from level i to the next segment" looks at dermatome i. Arrays are
+# level-major, (levels, exams), so that every operation runs along the exams.
 LEVELS = ("C1",) + contract.SENSORY_LEVELS[:-1] + ("INT",)
 N_LEVELS = len(LEVELS)
-N_DERMATOMES = len(contract.SENSORY_LEVELS)
+INT, S1, S2, S3 = (LEVELS.index(name) for name in ("INT", "S1", "S2", "S3"))
 MUSCLE_POSITION = np.array([LEVELS.index(m) for m in contract.MOTOR_LEVELS])
+N_MUSCLES = len(contract.MOTOR_LEVELS)
 AIS_GRADES = contract.AIS_GRADES
-
-NORMAL_MOTOR, NORMAL_SENSORY = 5, 2
-# Recorded value of each legal cell string (for totals), and its value for classification.
-_MOTOR_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.MOTOR_VALUES}
-_SENSORY_RECORDED = {v: np.nan if v.startswith("NT") else float(v.rstrip("*")) for v in contract.SENSORY_VALUES}
-_MOTOR_CLASSIFY = {v: (NORMAL_MOTOR if v.endswith("*") else _MOTOR_RECORDED[v]) for v in contract.MOTOR_VALUES}
-_SENSORY_CLASSIFY = {v: (NORMAL_SENSORY if v.endswith("*") else _SENSORY_RECORDED[v]) for v in contract.SENSORY_VALUES}
 
 OUTPUT_COLUMNS = (
     "right_motor_level", "left_motor_level", "right_sensory_level", "left_sensory_level",
@@ -70,326 +108,451 @@ OUTPUT_COLUMNS = (
 )
 TOTAL_COLUMNS = ("uems", "lems", "motor_total", "lt_total", "pp_total")
 
+# --- cell codes -----------------------------------------------------------------------------
+# A cell is stored as its index in the contract's tuple of legal values (uint8). What the rules
+# need to know about a cell (or a pair of cells) is looked up once, as bit flags in one byte.
+MOTOR_VALUES, SENSORY_VALUES, ANAL_VALUES = contract.MOTOR_VALUES, contract.SENSORY_VALUES, contract.ANAL_VALUES
+ILLEGAL = 255
+YES, NO, NT = (ANAL_VALUES.index(v) for v in ("Yes", "No", "NT"))
 
-# --- parsing ------------------------------------------------------------------------------
-def _decode(exams: pd.DataFrame, columns, mapping: dict) -> np.ndarray:
-    """(n, len(columns)) float array of the cells mapped through `mapping` (NaN for NT)."""
-    values = list(mapping)
-    lookup = np.array([mapping[v] for v in values], dtype=float)
-    cells = exams[list(columns)].to_numpy(dtype=object).ravel()
-    codes = pd.Categorical(cells, categories=values).codes  # hashing, not a Python loop
-    if (codes < 0).any():
-        bad = cells[codes < 0][0]
-        raise ValueError(f"illegal ISNCSCI cell value {bad!r}; validate the exams first")
-    return lookup[codes].reshape(len(exams), len(columns))
-
-
-def _motor(exams, side, mapping):
-    return _decode(exams, [contract.motor_column(side, lv) for lv in contract.MOTOR_LEVELS], mapping)
+# Value groups exactly as the official algorithm lists them (see the docstring for their meaning).
+KNOWN_WEAK = ("0", "1", "2")  # a key muscle certainly below grade 3 (never rated normal)
+RATED_NORMAL = ("5", "0**", "1**", "2**", "3**", "4**", "NT**")
+MAY_BE_WEAK = ("0", "1", "2", "0*", "1*", "2*", "NT", "NT*")
+ABNORMAL_SENSORY = ("0", "1", "0*", "1*")
+MAY_BE_ABSENT_SENSORY = ("0", "NT", "0*", "NT*")
 
 
-def _sensory(exams, side, column_of, mapping):
-    return _decode(exams, [column_of(side, lv) for lv in contract.SENSORY_LEVELS], mapping)
+# --- the official algorithm's level steps, one value (pair) at a time --------------------------
+def _sensory_step(lt: str, pp: str) -> tuple[bool, bool]:
+    """checkSensoryLevel: at level i, looking at the next dermatome -> (walk on, list level i)."""
+    if lt == "2" and pp == "2":
+        return True, False
+    if lt in ABNORMAL_SENSORY or pp in ABNORMAL_SENSORY or "NT*" in (lt, pp):
+        return False, True
+    if "NT" in (lt, pp):
+        return True, True
+    return True, False  # rated normal: 2 with X** or NT**
 
 
-def _sum_or_nan(*arrays: np.ndarray) -> np.ndarray:
-    """Row sums over all arrays; NaN (any NT) propagates, which is what we want."""
-    return sum(a.sum(axis=1) for a in arrays)
+def _motor_step(muscle: str, next_muscle: str) -> tuple[bool, bool]:
+    """checkMotorLevel: at a key muscle with another key muscle below it."""
+    walk_on = (muscle not in KNOWN_WEAK + ("0*", "1*", "2*", "NT*", "3", "4", "3*", "4*")
+               and next_muscle not in KNOWN_WEAK)
+    listed = not (muscle in RATED_NORMAL and next_muscle not in MAY_BE_WEAK)
+    return walk_on, listed
 
 
-# --- totals -------------------------------------------------------------------------------
-def totals(exams: pd.DataFrame) -> pd.DataFrame:
-    """UEMS (C5-T1), LEMS (L2-S1), motor total, LT and PP totals; NaN when any cell is NT."""
-    motor = {s: _motor(exams, s, _MOTOR_RECORDED) for s in contract.SIDES}
-    lt = {s: _sensory(exams, s, contract.light_touch_column, _SENSORY_RECORDED) for s in contract.SIDES}
-    pp = {s: _sensory(exams, s, contract.pin_prick_column, _SENSORY_RECORDED) for s in contract.SIDES}
-    upper, lower = slice(0, 5), slice(5, 10)
-    uems = _sum_or_nan(*(motor[s][:, upper] for s in contract.SIDES))
-    lems = _sum_or_nan(*(motor[s][:, lower] for s in contract.SIDES))
-    return pd.DataFrame(
-        {
-            "uems": uems,
-            "lems": lems,
-            "motor_total": uems + lems,
-            "lt_total": _sum_or_nan(*lt.values()),
-            "pp_total": _sum_or_nan(*pp.values()),
-        },
-        index=exams.index,
-    )
+def _before_key_muscles_step(next_muscle: str) -> tuple[bool, bool]:
+    """checkMotorLevelBeforeStartOfKeyMuscles: at C4 (L1), looking at C5 (L2)."""
+    return next_muscle not in KNOWN_WEAK, next_muscle in MAY_BE_WEAK
 
 
-# --- what each cell can be ------------------------------------------------------------------
-def _can(values: np.ndarray, test) -> np.ndarray:
-    """True where the cell satisfies `test` or is NT (NaN: it may hold anything)."""
-    with np.errstate(invalid="ignore"):
-        return test(values) | np.isnan(values)
+def _end_of_block_step(muscle: str, block_walks_on: bool, block_listed: bool) -> tuple[bool, bool]:
+    """checkWithSensoryCheckLevelResult: at T1 (S1), with the sensory steps over C5-T2 (L2-S2)."""
+    walk_on = muscle not in ("3", "4", "0*", "1*", "2*", "3*", "4*", "NT*") and block_walks_on
+    listed = muscle == "NT" or not (muscle in RATED_NORMAL and block_walks_on and not block_listed)
+    return walk_on, listed
 
 
-def _is(values: np.ndarray, test) -> np.ndarray:
-    """True where the cell certainly satisfies `test` (NT never does)."""
-    with np.errstate(invalid="ignore"):
-        return test(values) & ~np.isnan(values)
+# --- lookup tables of bit flags ------------------------------------------------------------------
+WALK_ON, LISTED = 1, 2  # of a step
 
 
-def _prefix_all(mask: np.ndarray) -> np.ndarray:
-    """out[:, k] = all(mask[:, :k]); one column longer than mask (out[:, 0] is True)."""
-    ones = np.ones((mask.shape[0], 1), dtype=bool)
-    return np.concatenate([ones, np.logical_and.accumulate(mask, axis=1)], axis=1)
+def _flags(*bits: bool) -> int:
+    return sum(1 << i for i, bit in enumerate(bits) if bit)
 
 
-def _suffix_any(mask: np.ndarray) -> np.ndarray:
-    """out[:, k] = any(mask[:, k:]); one column longer than mask (last column False)."""
-    zeros = np.zeros((mask.shape[0], 1), dtype=bool)
-    return np.concatenate([np.logical_or.accumulate(mask[:, ::-1], axis=1)[:, ::-1], zeros], axis=1)
+def _points(value: str) -> int:
+    """For the totals: the examined grade ('3*' and '3**' count 3); NT forms count 0 (and are flagged)."""
+    return 0 if value.startswith("NT") else int(value.rstrip("*"))
 
 
-def _on_levels(muscle_mask: np.ndarray, fill: bool = False) -> np.ndarray:
-    """Spread a (n, 10) key-muscle mask onto the (n, 29) level scale."""
-    out = np.full((muscle_mask.shape[0], N_LEVELS), fill)
-    out[:, MUSCLE_POSITION] = muscle_mask
+# A dermatome's LT/PP pair, indexed lt_code * 10 + pp_code: the sensory step; for the sensory ZPP
+# whether both are 0 and whether both may be absent (0, NT, 0*, NT*); for the totals whether each
+# is an NT form, and each one's points (2 bits each, from bit 6 for LT and bit 8 for PP).
+BOTH_ZERO, BOTH_MAY_BE_ABSENT, LT_NT, PP_NT = 4, 8, 16, 32
+LT_POINTS, PP_POINTS = 6, 8  # shifts
+SENSORY_PAIR = np.array([
+    _flags(*_sensory_step(lt, pp), lt == pp == "0",
+           lt in MAY_BE_ABSENT_SENSORY and pp in MAY_BE_ABSENT_SENSORY, lt.startswith("NT"), pp.startswith("NT"))
+    | _points(lt) << LT_POINTS | _points(pp) << PP_POINTS
+    for lt in SENSORY_VALUES for pp in SENSORY_VALUES], dtype=np.uint16)
+# A key muscle and the next one, indexed muscle_code * 19 + next_code: the motor step. Also with
+# the muscle as its own "next" (T1 and S1 in the neurological level's walk).
+MOTOR_PAIR = np.array([_flags(*_motor_step(m, nxt)) for m in MOTOR_VALUES for nxt in MOTOR_VALUES], dtype=np.uint8)
+# T1 (S1) with the flags of the sensory block below it, indexed muscle_code * 4 + walks_on * 2 + listed.
+END_OF_BLOCK = np.array([_flags(*_end_of_block_step(m, walks_on, listed))
+                         for m in MOTOR_VALUES for walks_on in (False, True) for listed in (False, True)], dtype=np.uint8)
+# One key muscle; its points for the totals from bit 9 (3 bits).
+(BEFORE_WALK_ON, BEFORE_LISTED, MAY_BE_ABSENT, NOT_ZERO, MAY_BE_WEAK_, MAY_BE_ANTIGRAVITY, FUNCTION,
+ MAYBE_FUNCTION, MOTOR_NT) = (1 << i for i in range(9))
+MOTOR_POINTS = 9  # shift
+MOTOR_CELL = np.array([_flags(
+    *_before_key_muscles_step(m),
+    m in ("0", "NT", "NT*", "0*"),  # canBeNoPreservedMotor is false: no motor function possible
+    m != "0",  # canHaveMotorFunctionMoreThanThreeLevelsBelow: anything but 0 may be function
+    m in MAY_BE_WEAK,  # C: may be graded < 3
+    m not in KNOWN_WEAK,  # D: may be graded >= 3
+    m not in ("0", "0*", "NT", "NT*"),  # motor ZPP: function, the search stops
+    m in ("0*", "NT", "NT*"),  # motor ZPP: listed, the search goes on
+    m.startswith("NT"),  # the totals are not determinable
+) | _points(m) << MOTOR_POINTS for m in MOTOR_VALUES], dtype=np.uint16)
+# One S4-5 cell, for completeness.
+ZERO, ZERO_OR_0_STAR, ZERO_OR_0_STARS, MAY_BE_ABSENT_S45 = 1, 2, 4, 8
+SENSORY_CELL = np.array([_flags(s == "0", s in ("0", "0*"), s in ("0", "0**"), s in MAY_BE_ABSENT_SENSORY)
+                         for s in SENSORY_VALUES], dtype=np.uint8)
+
+# Where each step of the motor walk looks at key muscles (all other steps look at the next dermatome).
+BEFORE_KEY = {LEVELS.index("C4"): 0, LEVELS.index("L1"): 5}  # position -> first key muscle below
+INSIDE_BLOCK = {LEVELS.index(m): j for j, m in enumerate(contract.MOTOR_LEVELS) if m not in ("T1", "S1")}
+END_OF_BLOCK_AT = {LEVELS.index("T1"): (4, slice(3, 9)), LEVELS.index("S1"): (9, slice(20, 26))}  # muscle, dermatomes
+
+
+def _starting_muscle(position: int) -> int:
+    """startingMotorIndex: the first key muscle at or below SensoryLevels[position] (10 = none)."""
+    if 1 <= position <= 3:
+        return 0
+    if 4 <= position <= 8:
+        return position - 4
+    if 9 <= position <= 20:
+        return 5
+    if 21 <= position <= 25:
+        return position - 16
+    return N_MUSCLES
+
+
+# For a motor level at position k: the first key muscle more than three levels below it (INT: none).
+MORE_THAN_THREE_BELOW = np.array([_starting_muscle(k + 4 if k < INT else 28) for k in range(N_LEVELS)])
+# For a neurological level at position k: the first key muscle below it, and the count per side.
+BELOW_NLI = np.array([_starting_muscle(k + 1) for k in range(N_LEVELS)])
+HALF_BELOW_NLI = (N_MUSCLES - BELOW_NLI)[:, None]
+
+
+# --- decoding -------------------------------------------------------------------------------
+def _codes(exams: pd.DataFrame, columns, values: tuple) -> np.ndarray:
+    """(len(columns), n) uint8 codes of the cells: the index in `values`.
+
+    Categorical columns are decoded from their codes (no string hashing per cell), so a reader
+    that yields categoricals makes this nearly free; string columns are factorized.
+    """
+    out = np.empty((len(columns), len(exams)), dtype=np.uint8)
+    ours = pd.CategoricalDtype(values)
+    for i, column in enumerate(columns):
+        series = exams[column]
+        if series.dtype == ours:
+            out[i] = series.array.codes  # already our codes; -1 (missing) becomes 255 = ILLEGAL
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes, uniques = series.array.codes, series.cat.categories
+        else:
+            codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+        lookup = np.array([values.index(u) if u in values else ILLEGAL for u in uniques] + [ILLEGAL], dtype=np.uint8)
+        out[i] = lookup[codes]  # code -1 (missing) reads the trailing ILLEGAL
+    if (out == ILLEGAL).any():
+        bad_column, bad_row = (found[0] for found in np.nonzero(out == ILLEGAL))
+        raise ValueError(f"illegal ISNCSCI cell value {exams[columns[bad_column]].iloc[bad_row]!r} in column "
+                         f"{columns[bad_column]}; validate the exams first")
     return out
 
 
 class _Side:
-    """What every cell of one side can be, as arrays over exams."""
+    """One side's cells as codes, level-major: motor (10, n), lt and pp (28, n), and what the
+    rules need from them (flags looked up once)."""
 
     def __init__(self, exams: pd.DataFrame, side: str):
-        motor = _motor(exams, side, _MOTOR_CLASSIFY)
-        lt = _sensory(exams, side, contract.light_touch_column, _SENSORY_CLASSIFY)
-        pp = _sensory(exams, side, contract.pin_prick_column, _SENSORY_CLASSIFY)
-        normal = lambda v: v == NORMAL_SENSORY  # noqa: E731
-        below_normal = lambda v: v < NORMAL_SENSORY  # noqa: E731
-        self.derm_can_normal = _can(lt, normal) & _can(pp, normal)
-        self.derm_can_abnormal = _can(lt, below_normal) | _can(pp, below_normal)
-        self.derm_is_normal = _is(lt, normal) & _is(pp, normal)
-        self.derm_can_feel = _can(lt, lambda v: v > 0) | _can(pp, lambda v: v > 0)
-        self.derm_can_numb = _can(lt, lambda v: v == 0) & _can(pp, lambda v: v == 0)
-        self.derm_does_feel = _is(lt, lambda v: v > 0) | _is(pp, lambda v: v > 0)
-        self.can5 = _can(motor, lambda v: v == 5)
-        self.can34 = _can(motor, lambda v: (v == 3) | (v == 4))
-        self.can_ge3 = _can(motor, lambda v: v >= 3)
-        self.can_lt3 = _can(motor, lambda v: v < 3)
-        self.can_move = _can(motor, lambda v: v > 0)
-        self.can_zero = _can(motor, lambda v: v == 0)
-        self.is_ge3 = _is(motor, lambda v: v >= 3)
-        self.moves = _is(motor, lambda v: v > 0)
-        self.is5 = _is(motor, lambda v: v == 5)
-        # dermatomes 0..k-1 can all be normal / muscles above level k can all be 5
-        self.normal_through = _prefix_all(self.derm_can_normal)  # (n, 29)
-        muscles_above = _prefix_all(self.can5)  # [:, j] = muscles 0..j-1 can be 5
-        count_above = np.searchsorted(MUSCLE_POSITION, np.arange(N_LEVELS))  # muscles at positions < k
-        self.five_above = muscles_above[:, count_above]  # (n, 29)
-        # dermatome just below level k can be abnormal; "below INT" always stops the walk
-        trues = np.ones((len(exams), 1), dtype=bool)
-        self.stops_below = np.concatenate([self.derm_can_abnormal, trues], axis=1)  # (n, 29)
+        self.motor = _codes(exams, [contract.motor_column(side, lv) for lv in contract.MOTOR_LEVELS], MOTOR_VALUES)
+        self.lt = _codes(exams, [contract.light_touch_column(side, lv) for lv in contract.SENSORY_LEVELS], SENSORY_VALUES)
+        self.pp = _codes(exams, [contract.pin_prick_column(side, lv) for lv in contract.SENSORY_LEVELS], SENSORY_VALUES)
+        # index of the non-key muscle's level among the key muscles, -1 when none is given
+        self.nonkey = np.full(len(exams), -1, dtype=np.int8)
+        column = f"{side}_lowest_nonkey_muscle"
+        if column in exams.columns:
+            codes, uniques = pd.factorize(exams[column])
+            lookup = [contract.MOTOR_LEVELS.index(u) if u in contract.MOTOR_LEVELS else -1 for u in uniques]
+            self.nonkey = np.array(lookup + [-1], dtype=np.int8)[codes]
+        pairs = np.take(SENSORY_PAIR, self.lt * np.uint8(len(SENSORY_VALUES)) + self.pp)  # < 100: fits uint8
+        self.sensory_walks_on = (pairs & WALK_ON) != 0  # (28, n)
+        self.sensory_listed = (pairs & LISTED) != 0
+        self.both_zero = (pairs & BOTH_ZERO) != 0
+        self.both_may_be_absent = (pairs & BOTH_MAY_BE_ABSENT) != 0
+        self.muscle = np.take(MOTOR_CELL, self.motor)  # (10, n) flags
+        self.pairs = pairs
+        self.motor_steps, self.nli_steps = _motor_steps(self)
+
+    def muscles(self, flag: int) -> np.ndarray:
+        return (self.muscle & flag) != 0
 
 
-# Where each level sits in the walk.
-_BEFORE_KEY = {"C4": 0, "L1": 5}  # level -> index of the first key muscle below it
-_END_OF_BLOCK = {"T1": (LEVELS.index("C5") - 1, LEVELS.index("T2")),  # dermatomes C5..T2
-                 "S1": (LEVELS.index("L2") - 1, LEVELS.index("S2"))}  # dermatomes L2..S2
-# key muscle -> the level just above its block (C4 or L1), whose sensation must be normal
-_ABOVE_BLOCK = {m: LEVELS.index("C4" if m in contract.UPPER_MOTOR_LEVELS else "L1") for m in contract.MOTOR_LEVELS}
+def _anal(exams: pd.DataFrame, column: str) -> np.ndarray:
+    return _codes(exams, [column], ANAL_VALUES)[0]
+
+
+# --- walks ----------------------------------------------------------------------------------
+def _walk(walks_on: np.ndarray, listed: np.ndarray) -> np.ndarray:
+    """Levels listed by a walk from C1 down: (29, n); the last row is 'walked past S3'.
+
+    Step i is taken only if every step before it walked on; it lists level i if `listed`.
+    """
+    reached = np.ones((N_LEVELS, walks_on.shape[1]), dtype=bool)
+    for i, step in enumerate(walks_on):  # a loop over rows: far faster than ufunc.accumulate here
+        np.logical_and(reached[i], step, out=reached[i + 1])
+    reached[:INT] &= listed
+    return reached
+
+
+def _motor_steps(side: _Side) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(walk on, listed) at the 28 steps of one side's motor walk, for the motor level and for
+    the neurological level: the latter checks T1 (S1) against itself instead of against the
+    sensory block below it, as determineNeurologicalLevelOfInjury does."""
+    walks_on = side.sensory_walks_on.copy()
+    listed = side.sensory_listed.copy()
+    m = side.motor.astype(np.intp)
+    for position, j in BEFORE_KEY.items():
+        walks_on[position] = side.muscles(BEFORE_WALK_ON)[j]
+        listed[position] = side.muscles(BEFORE_LISTED)[j]
+    positions, muscles = list(INSIDE_BLOCK), list(INSIDE_BLOCK.values())
+    steps = np.take(MOTOR_PAIR, m[muscles] * len(MOTOR_VALUES) + m[[j + 1 for j in muscles]])
+    walks_on[positions], listed[positions] = steps & WALK_ON, steps & LISTED
+    nli_walks_on, nli_listed = walks_on.copy(), listed.copy()
+    for position, (j, dermatomes) in END_OF_BLOCK_AT.items():
+        block_walks_on = side.sensory_walks_on[dermatomes].all(axis=0)
+        block_listed = side.sensory_listed[dermatomes].any(axis=0)
+        step = END_OF_BLOCK[m[j] * 4 + block_walks_on * 2 + block_listed]
+        walks_on[position], listed[position] = step & WALK_ON, step & LISTED
+        step = MOTOR_PAIR[m[j] * len(MOTOR_VALUES) + m[j]]
+        nli_walks_on[position], nli_listed[position] = step & WALK_ON, step & LISTED
+    return (walks_on, listed), (nli_walks_on, nli_listed)
 
 
 def _sensory_level(side: _Side) -> np.ndarray:
-    """Possible sensory levels (n, 29): normal down to level k and the next dermatome abnormal."""
-    return side.normal_through & side.stops_below
+    """determineSensoryLevel: (29, n) possible sensory levels."""
+    return _walk(side.sensory_walks_on, side.sensory_listed)
 
 
-def _motor_level(side: _Side) -> np.ndarray:
-    """Possible motor levels (n, 29); see the module docstring for the walk."""
-    out = np.zeros_like(side.normal_through)
-    for k, name in enumerate(LEVELS):
-        if name in contract.MOTOR_LEVELS:
-            j = contract.MOTOR_LEVELS.index(name)
-            reached = side.normal_through[:, _ABOVE_BLOCK[name]] & side.five_above[:, k]
-            if name in _END_OF_BLOCK:
-                first, last = _END_OF_BLOCK[name]
-                block_abnormal = side.derm_can_abnormal[:, first:last].any(axis=1)
-                stops = side.can34[:, j] | (side.can5[:, j] & block_abnormal)
-            else:
-                stops = side.can34[:, j] | (side.can5[:, j] & side.can_lt3[:, j + 1])
-            out[:, k] = reached & stops
-        elif name in _BEFORE_KEY:
-            reached = side.normal_through[:, k] & side.five_above[:, k]
-            out[:, k] = reached & side.can_lt3[:, _BEFORE_KEY[name]]
-        else:  # no key muscle here (or INT): the motor level follows the sensory exam
-            out[:, k] = side.normal_through[:, k] & side.five_above[:, k] & side.stops_below[:, k]
+def _motor_level(side: _Side, vac: np.ndarray) -> np.ndarray:
+    """determineMotorLevel: (29, n) possible motor levels of one side."""
+    out = _walk(*side.motor_steps)
+    past_s3 = out[INT].copy()
+    # Below S3 the motor level needs VAC, the motor test of S4-5: No -> S3, NT -> S3 or INT.
+    out[S3] |= past_s3 & (vac != YES)
+    out[INT] = past_s3 & (vac != NO)
     return out
 
 
-def _side_neurological_level(side: _Side) -> np.ndarray:
-    """Possible min(sensory level, motor level) of one side (n, 29), exact under NT.
+def _neurological_level(right: _Side, left: _Side) -> np.ndarray:
+    """determineNeurologicalLevelOfInjury: one walk over both sides at once."""
+    walks_right, listed_right = right.nli_steps
+    walks_left, listed_left = left.nli_steps
+    # At a key-muscle step both sides' sensory steps and both motor steps must walk on; any of
+    # them listing the level lists it.
+    walks_on = walks_right & walks_left & right.sensory_walks_on & left.sensory_walks_on
+    listed = listed_right | listed_left | right.sensory_listed | left.sensory_listed
+    return _walk(walks_on, listed)
 
-    Level k is the side's level iff the sensory exam is normal and the motor walk continues down
-    to k, and at k either the next dermatome is abnormal or the motor walk stops.
-    """
-    out = np.zeros_like(side.normal_through)
-    for k, name in enumerate(LEVELS):
-        reached = side.normal_through[:, k] & side.five_above[:, k]
-        sensory_stop = side.stops_below[:, k]
-        if name in contract.MOTOR_LEVELS:
-            j = contract.MOTOR_LEVELS.index(name)
-            stops = side.can34[:, j] | (side.can_ge3[:, j] & sensory_stop)
-            if name not in _END_OF_BLOCK:  # inside a block: a weak next muscle stops too
-                stops |= side.can5[:, j] & side.can_lt3[:, j + 1]
-        elif name in _BEFORE_KEY:
-            stops = sensory_stop | side.can_lt3[:, _BEFORE_KEY[name]]
-        else:
-            stops = sensory_stop
-        out[:, k] = reached & stops
+
+# --- completeness and AIS --------------------------------------------------------------------
+def _s45(right: _Side, left: _Side, flag: int) -> np.ndarray:
+    """True where all four S4-5 cells (LT and PP, both sides) have `flag`."""
+    cells = SENSORY_CELL[[right.lt[-1], right.pp[-1], left.lt[-1], left.pp[-1]]]
+    return (cells & flag).astype(bool).all(axis=0)
+
+
+def _complete(right: _Side, left: _Side, vac: np.ndarray, dap: np.ndarray) -> np.ndarray:
+    """determineInjuryComplete: (2, n) possible [complete, incomplete]."""
+    both_no = (vac == NO) & (dap == NO)
+    all_zero, zero_or_star = _s45(right, left, ZERO), _s45(right, left, ZERO_OR_0_STAR)
+    zero_or_stars = _s45(right, left, ZERO_OR_0_STARS)
+    may_be_absent = (vac != YES) & (dap != YES) & _s45(right, left, MAY_BE_ABSENT_S45)
+    complete = both_no & (all_zero | zero_or_star)
+    complete |= ~(both_no & (all_zero | zero_or_star | zero_or_stars)) & may_be_absent
+    incomplete = ~(both_no & all_zero)
+    return np.stack([complete, incomplete])
+
+
+def _suffix(mask: np.ndarray, reduce) -> np.ndarray:
+    """out[j] = reduce(mask[j:]); one row longer (the empty suffix: all -> True, any -> False)."""
+    out = np.empty((len(mask) + 1, mask.shape[1]), dtype=bool)
+    out[-1] = reduce is np.logical_and
+    for j in range(len(mask) - 1, -1, -1):
+        reduce(mask[j], out[j + 1], out=out[j])
     return out
 
 
-def _min_of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Possible values of min(x, y) for independent x in mask a and y in mask b."""
-    return (a & _suffix_any(b)[:, :-1]) | (b & _suffix_any(a)[:, :-1])
+def _prefix_any(mask: np.ndarray) -> np.ndarray:
+    """out[k] = any(mask[:k + 1])."""
+    out = mask.copy()
+    for k in range(1, len(mask)):
+        out[k] |= out[k - 1]
+    return out
 
 
-# --- AIS -----------------------------------------------------------------------------------
 def _motor_below(side: _Side, motor_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(possible, certain): a key muscle more than three levels below the motor level moves."""
-    def below(moves_mask):
-        moves_from = _suffix_any(_on_levels(moves_mask))  # [:, p] = a muscle at >= p moves
-        shifted = np.zeros_like(motor_level)
-        shifted[:, : N_LEVELS - 4] = moves_from[:, 4:N_LEVELS]  # muscles at > k + 3
-        return shifted
-    possible = (motor_level & below(side.can_move)).any(axis=1)
-    certain = ~(motor_level & ~below(side.moves)).any(axis=1)
-    return possible, certain
+    """(can have none, can have some) motor function more than three levels below a motor level.
+
+    canHaveNoMotorFunctionMoreThanThreeLevelsBelow / canHaveMotorFunctionMoreThanThreeLevelsBelow:
+    some listed motor level for which every key muscle from there down may be absent (0, NT,
+    NT*, 0*) and the non-key muscle is not there; some for which a key muscle is not exactly 0 or
+    the non-key muscle is there.
+    """
+    start = MORE_THAN_THREE_BELOW  # per level position
+    nonkey_below = side.nonkey[None, :] >= start[:, None]
+    quiet = _suffix(side.muscles(MAY_BE_ABSENT), np.logical_and)[start] & ~nonkey_below
+    moving = _suffix(side.muscles(NOT_ZERO), np.logical_or)[start] | nonkey_below
+    return (motor_level & quiet).any(axis=0), (motor_level & moving).any(axis=0)
 
 
-def _half_below_ok(right: _Side, left: _Side, nli: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(D possible, C possible): >= half the key muscles below the NLI graded >= 3, or not."""
-    def ge3_below(mask_r, mask_l):  # [:, k] = number of muscles below level k graded >= 3
-        counts = _on_levels(mask_r).astype(int) + _on_levels(mask_l).astype(int)
-        return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1] - counts  # strictly below k
-    n_below = 2 * (MUSCLE_POSITION[None, :] > np.arange(N_LEVELS)[:, None]).sum(axis=1)
-    most = ge3_below(right.can_ge3, left.can_ge3)
-    least = ge3_below(right.is_ge3, left.is_ge3)
-    d_possible = (nli & (2 * most >= n_below)).any(axis=1)
-    c_possible = (nli & (2 * least < n_below)).any(axis=1)
-    return d_possible, c_possible
+def _count_below_nli(right: _Side, left: _Side, flag: int) -> np.ndarray:
+    """(29, n): for an NLI at position k, how many key muscles below it (both sides) have `flag`."""
+    per_muscle = right.muscles(flag).astype(np.int8) + left.muscles(flag)
+    counts = np.zeros((N_MUSCLES + 1, per_muscle.shape[1]), dtype=np.int8)
+    for j in range(N_MUSCLES - 1, -1, -1):  # counts[j] = muscles j..9
+        np.add(per_muscle[j], counts[j + 1], out=counts[j])
+    return counts[BELOW_NLI]
 
 
-def _anal(exams: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(can be Yes, can be No, is Yes, is No) for vac or dap."""
-    values = exams[column].to_numpy(dtype=object)
-    return values != "No", values != "Yes", values == "Yes", values == "No"
-
-
-def _sacral(right: _Side, left: _Side, exams: pd.DataFrame) -> dict:
-    """Sacral sparing (S4-5 LT/PP, DAP, VAC): what can be and what is."""
-    s45 = N_DERMATOMES - 1
-    found = {}
-    for column in ("vac", "dap"):
-        can_yes, can_no, is_yes, is_no = _anal(exams, column)
-        found |= {f"{column}_can_yes": can_yes, f"{column}_can_no": can_no,
-                  f"{column}_is_yes": is_yes, f"{column}_is_no": is_no}
-    sides = (right, left)
-    found["feel_can"] = np.logical_or.reduce([s.derm_can_feel[:, s45] for s in sides] + [found["dap_can_yes"]])
-    found["feel_sure"] = np.logical_or.reduce([s.derm_does_feel[:, s45] for s in sides] + [found["dap_is_yes"]])
-    numb_can = np.logical_and.reduce([s.derm_can_numb[:, s45] for s in sides] + [found["dap_can_no"]])
-    found["complete_can"] = numb_can & found["vac_can_no"]
-    found["incomplete_can"] = found["feel_can"] | found["vac_can_yes"]
-    return found
-
-
-def _normal_exam(right: _Side, left: _Side, sacral: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(possible, certain) that the whole exam is normal."""
-    sides = (right, left)
-    can = np.logical_and.reduce([s.derm_can_normal.all(axis=1) & s.can5.all(axis=1) for s in sides])
-    sure = np.logical_and.reduce([s.derm_is_normal.all(axis=1) & s.is5.all(axis=1) for s in sides])
-    can &= sacral["vac_can_yes"] & sacral["dap_can_yes"]
-    sure &= sacral["vac_is_yes"] & sacral["dap_is_yes"]
-    return can, sure
-
-
-def _ais(right, left, motor_levels, nli, sacral) -> np.ndarray:
-    """Possible AIS grades (n, 5) in A..E order."""
-    below_r = _motor_below(right, motor_levels["right"])
-    below_l = _motor_below(left, motor_levels["left"])
-    normal_can, normal_sure = _normal_exam(right, left, sacral)
-    motor_incomplete_can = sacral["vac_can_yes"] | (sacral["feel_can"] & (below_r[0] | below_l[0]))
-    d_cond, c_cond = _half_below_ok(right, left, nli)
-    grade_a = sacral["complete_can"]
-    grade_b = sacral["feel_can"] & sacral["vac_can_no"] & ~below_r[1] & ~below_l[1]
-    grade_c = motor_incomplete_can & c_cond & ~normal_sure
-    grade_d = motor_incomplete_can & d_cond & ~normal_sure
-    return np.column_stack([grade_a, grade_b, grade_c, grade_d, normal_can])
+def _ais(right, left, motor_levels, nli, complete, vac, dap) -> np.ndarray:
+    """determineASIAImpairmentScale: (5, n) possible grades A..E."""
+    sensory_preserved = (dap != NO) | ~_s45(right, left, ZERO)
+    quiet_right, moving_right = _motor_below(right, motor_levels[0])
+    quiet_left, moving_left = _motor_below(left, motor_levels[1])
+    grade_a = complete[0]
+    grade_b = sensory_preserved & (vac != YES) & quiet_right & quiet_left
+    motor_incomplete = (vac != NO) | (sensory_preserved & (moving_right | moving_left))
+    weak = _count_below_nli(right, left, MAY_BE_WEAK_)
+    antigravity = _count_below_nli(right, left, MAY_BE_ANTIGRAVITY)
+    grade_c = motor_incomplete & (nli & (weak > HALF_BELOW_NLI)).any(axis=0)
+    grade_d = motor_incomplete & (nli[:INT] & (antigravity[:INT] >= HALF_BELOW_NLI[:INT])).any(axis=0)
+    grade_e = (vac != NO) & nli[INT]
+    grades = np.stack([grade_a, grade_b, grade_c, grade_d, grade_e])
+    # An exam whose only neurological level is INT, with VAC Yes, is E and nothing else.
+    only_int = nli[INT] & ~nli[:INT].any(axis=0) & (vac == YES)
+    grades[:4, only_int] = False
+    return grades
 
 
 # --- zones of partial preservation ------------------------------------------------------------
-def _sensory_zpp(side: _Side) -> np.ndarray:
-    """Possible sensory ZPP (n, 29) given that S4-5 on this side has no sensation."""
-    numb_below = ~_suffix_any(~side.derm_can_numb)  # [:, d] = dermatomes d.. can all be numb
-    lowest = side.derm_can_feel & numb_below[:, 1:]  # dermatome d is the lowest that feels
-    lowest[:, -1] = False  # S4-5 feels -> not applicable
-    out = np.zeros_like(side.normal_through)
-    out[:, 1:] = lowest  # dermatome d sits at level d + 1
-    out[:, 0] = numb_below[:, 0]  # nothing felt anywhere: the sensory level (C1)
+def _sensory_zpp(side: _Side, dap: np.ndarray) -> np.ndarray:
+    """determineSensoryZPP: (30, n) possible values, the last row NA."""
+    absent, both_zero = side.both_may_be_absent, side.both_zero  # (28, n)
+    applies = (dap != YES) & absent[-1]
+    out = np.empty((N_LEVELS + 1, len(dap)), dtype=bool)
+    out[-1] = ~applies | (dap == NT) | ~both_zero[-1]
+    # Search upwards from S3: a dermatome that may be absent but is not 0/0 is listed and passed;
+    # one that cannot be absent is listed and ends the search; past C2 the zone reaches C1.
+    reached = _suffix(absent[:-1], np.logical_and)  # (28, n): reached[d] = nothing stops above d's
+    out[1:INT] = reached[1:] & ~both_zero[:-1] & applies  # dermatome d at level d + 1
+    out[0] = reached[0] & applies
+    out[INT] = False
     return out
 
 
-def _motor_zpp(side: _Side, motor_level: np.ndarray) -> np.ndarray:
-    """Possible motor ZPP (n, 29): lowest moving key muscle below the motor level, else the level."""
-    still_below = ~_suffix_any(~side.can_zero)  # [:, j] = muscles j.. can all be 0
-    lowest = _on_levels(side.can_move & still_below[:, 1:])
-    none_moves = still_below[:, 0]
-    lowest_upto = np.logical_or.accumulate(lowest, axis=1)  # candidate lowest at <= k
-    top_level = np.argmax(motor_level, axis=1)
-    at_level = motor_level & (none_moves[:, None] | lowest_upto)
-    below_level = lowest & (np.arange(N_LEVELS)[None, :] > top_level[:, None])
-    return at_level | below_level
+def _motor_zpp(side: _Side, motor_level: np.ndarray, vac: np.ndarray, ais_c: np.ndarray) -> np.ndarray:
+    """determineMotorZPP: (30, n) possible values, the last row NA."""
+    n = len(vac)
+    positions = np.arange(N_LEVELS)[:, None]
+    # The range runs from the highest motor level down to the lowest one, capped at S3 (INT is
+    # searched from S3), or down to S1 when no motor level is below S1.
+    at_or_below_top = _prefix_any(motor_level)  # some motor level at or above
+    at_or_above_bottom = _suffix(motor_level, np.logical_or)[:N_LEVELS]  # some motor level at or below
+    at_or_above_bottom[INT] = False
+    below_s1 = motor_level[S2:].any(axis=0)
+    at_or_above_bottom[S2:] &= below_s1
+    at_or_above_bottom[:S2] |= ~below_s1
+    in_range = at_or_below_top & at_or_above_bottom
+    # Search upwards from the bottom: a key muscle with function is listed and ends the search;
+    # 0*, NT, NT* are listed and passed; 0 is passed; a level without key muscle is listed if it
+    # is one of the motor levels.
+    function = np.zeros((N_LEVELS, n), dtype=bool)
+    function[MUSCLE_POSITION] = side.muscles(FUNCTION)
+    stopped_below = _suffix(function & in_range, np.logical_or)[1:]  # a stop strictly below
+    candidates = motor_level.copy()
+    candidates[MUSCLE_POSITION] = side.muscles(FUNCTION | MAYBE_FUNCTION)
+    found = candidates & in_range & ~stopped_below
+    # With AIS C possible, a non-key muscle more than three levels below a found level replaces it.
+    has_nonkey = side.nonkey >= 0
+    nonkey_position = np.where(has_nonkey, MUSCLE_POSITION[np.maximum(side.nonkey, 0)], -1)
+    replaced = (ais_c & has_nonkey) & (positions < nonkey_position - 3)
+    out = np.zeros((N_LEVELS + 1, n), dtype=bool)
+    out[:N_LEVELS] = found & ~replaced
+    add_nonkey = np.flatnonzero((found & replaced).any(axis=0))
+    out[nonkey_position[add_nonkey], add_nonkey] = True
+    out[:N_LEVELS, vac == YES] = False
+    out[-1] = vac != NO
+    return out
+
+
+# --- totals ---------------------------------------------------------------------------------
+def _total(points: list, untestable: list) -> np.ndarray:
+    """Sums over all cells of the given arrays, as float; NaN where any cell is an NT form."""
+    total = sum(p.sum(axis=0, dtype=np.int32) for p in points).astype(float)
+    total[np.logical_or.reduce([u.any(axis=0) for u in untestable])] = np.nan
+    return total
+
+
+def _totals(right: _Side, left: _Side, index) -> pd.DataFrame:
+    sides = (right, left)
+    motor_points = [s.muscle >> MOTOR_POINTS for s in sides]
+    motor_nt = [(s.muscle & MOTOR_NT) != 0 for s in sides]
+    uems = _total([p[:5] for p in motor_points], [u[:5] for u in motor_nt])
+    lems = _total([p[5:] for p in motor_points], [u[5:] for u in motor_nt])
+    lt = _total([(s.pairs >> LT_POINTS) & 3 for s in sides], [(s.pairs & LT_NT) != 0 for s in sides])
+    pp = _total([(s.pairs >> PP_POINTS) & 3 for s in sides], [(s.pairs & PP_NT) != 0 for s in sides])
+    return pd.DataFrame({"uems": uems, "lems": lems, "motor_total": uems + lems, "lt_total": lt, "pp_total": pp},
+                        index=index)
+
+
+def totals(exams: pd.DataFrame) -> pd.DataFrame:
+    """UEMS (C5-T1), LEMS (L2-S1), motor total, LT and PP totals; NaN when any cell is NT."""
+    return _totals(_Side(exams, "right"), _Side(exams, "left"), exams.index)
 
 
 # --- formatting -------------------------------------------------------------------------------
 def _format(possible: np.ndarray, labels) -> np.ndarray:
-    """Join the labels of each row's possible values with ','; unique rows formatted once."""
-    bits = np.left_shift(1, np.arange(possible.shape[1], dtype=np.int64))  # <= 30 values: fits int64
-    keys = possible.astype(np.int64) @ bits
-    unique, inverse = np.unique(keys, return_inverse=True)
+    """Join the labels of each exam's possible values with ',' (rows of `possible` = labels)."""
     labels = np.asarray(labels, dtype=object)
-    texts = np.array([",".join(labels[(key & bits) > 0]) for key in unique], dtype=object)
-    return texts[inverse]
+    key = np.zeros(possible.shape[1], dtype=np.uint32)  # bit i = value i possible (<= 30 values)
+    for i, row in enumerate(possible):
+        key |= row.view(np.uint8).astype(np.uint32) << i
+    texts = np.empty(len(key), dtype=object)
+    single = (key & (key - np.uint32(1))) == 0  # one value (or none)
+    texts[single] = labels[np.frexp(key[single].astype(float))[1] - 1]
+    texts[key == 0] = ""
+    several = np.flatnonzero(~single)
+    if len(several):
+        inverse, unique = pd.factorize(key[several])
+        texts[several] = np.array([_joined(tuple(labels), int(k)) for k in unique], dtype=object)[inverse]
+    return texts
 
 
-def _with_na(values: np.ndarray, applies_can: np.ndarray, applies_sure: np.ndarray) -> np.ndarray:
-    """Append an 'NA' column (possible unless the ZPP certainly applies); clear values if it cannot."""
-    values = values & applies_can[:, None]
-    return np.column_stack([values, ~applies_sure])
+@functools.lru_cache(maxsize=4096)
+def _joined(labels: tuple, key: int) -> str:
+    return ",".join(label for i, label in enumerate(labels) if key >> i & 1)
 
 
 def classify(exams: pd.DataFrame) -> pd.DataFrame:
     """Classify each exam (one output row per input row, same index); see the module docstring."""
-    sides = {s: _Side(exams, s) for s in contract.SIDES}
-    right, left = sides["right"], sides["left"]
-    sensory_levels = {s: _sensory_level(sides[s]) for s in contract.SIDES}
-    motor_levels = {s: _motor_level(sides[s]) for s in contract.SIDES}
-    nli = _min_of(_side_neurological_level(right), _side_neurological_level(left))
-    sacral = _sacral(right, left, exams)
-    complete = np.column_stack([sacral["complete_can"], sacral["incomplete_can"]])
-    out = {}
-    for s in contract.SIDES:
-        out[f"{s}_motor_level"] = _format(motor_levels[s], LEVELS)
-    for s in contract.SIDES:
-        out[f"{s}_sensory_level"] = _format(sensory_levels[s], LEVELS)
-    out["neurological_level"] = _format(nli, LEVELS)
-    out["ais"] = _format(_ais(right, left, motor_levels, nli, sacral), AIS_GRADES)
-    out["complete"] = _format(complete, ("yes", "no"))
-    result = pd.DataFrame(out, index=exams.index)
-    result = pd.concat([result, totals(exams)], axis=1)
+    right, left = _Side(exams, "right"), _Side(exams, "left")
+    vac, dap = _anal(exams, "vac"), _anal(exams, "dap")
+    motor_levels = (_motor_level(right, vac), _motor_level(left, vac))
+    nli = _neurological_level(right, left)
+    complete = _complete(right, left, vac, dap)
+    ais = _ais(right, left, motor_levels, nli, complete, vac, dap)
     zpp_labels = LEVELS + ("NA",)
-    vac_applies = (sacral["vac_can_no"], sacral["vac_is_no"])
-    s45 = N_DERMATOMES - 1
-    for s in contract.SIDES:
-        zpp = _motor_zpp(sides[s], motor_levels[s])
-        result[f"{s}_motor_zpp"] = _format(_with_na(zpp, *vac_applies), zpp_labels)
-    for s in contract.SIDES:
-        side = sides[s]
-        applies_can = sacral["dap_can_no"] & side.derm_can_numb[:, s45]
-        applies_sure = sacral["dap_is_no"] & ~side.derm_can_feel[:, s45]
-        zpp = _sensory_zpp(side)
-        result[f"{s}_sensory_zpp"] = _format(_with_na(zpp, applies_can, applies_sure), zpp_labels)
+    out = {
+        "right_motor_level": _format(motor_levels[0], LEVELS),
+        "left_motor_level": _format(motor_levels[1], LEVELS),
+        "right_sensory_level": _format(_sensory_level(right), LEVELS),
+        "left_sensory_level": _format(_sensory_level(left), LEVELS),
+        "neurological_level": _format(nli, LEVELS),
+        "ais": _format(ais, AIS_GRADES),
+        "complete": _format(complete, ("yes", "no")),
+    }
+    ais_c = ais[AIS_GRADES.index("C")]
+    for name, side, level in (("right", right, motor_levels[0]), ("left", left, motor_levels[1])):
+        out[f"{name}_motor_zpp"] = _format(_motor_zpp(side, level, vac, ais_c), zpp_labels)
+    for name, side in (("right", right), ("left", left)):
+        out[f"{name}_sensory_zpp"] = _format(_sensory_zpp(side, dap), zpp_labels)
+    result = pd.DataFrame(out, index=exams.index)
+    result = pd.concat([result, _totals(right, left, exams.index)], axis=1)
     return result[list(OUTPUT_COLUMNS)]

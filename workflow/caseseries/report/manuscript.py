@@ -326,6 +326,7 @@ def _data_quality(
             "Patient": discrepant["patient_id"],
             "Day": discrepant["day"].map(fmt.count),
             "Recorded AIS": discrepant["recorded_ais"],
+            "Graded under": discrepant["standard"].fillna("not stated"),
             "Computed AIS": discrepant["ais"],
             "Computed NLI": discrepant["neurological_level"],
         }
@@ -338,9 +339,12 @@ def _data_quality(
         "n_unused": len(unused),
         "missing_visits": missing_text,
         "n_recorded_ais": len(ais_check),
+        # the standards the recorded grades were given under (the computed ones always use 2019)
+        "recorded_standards": fmt.words_list(sorted(ais_check["standard"].dropna().unique())),
+        "n_standard_not_stated": int(ais_check["standard"].isna().sum()),
         "ais_discrepancies": len(discrepant),
         # Beyond the listing limit the exams are listed in results/tables/recorded_ais_check.csv only.
-        "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrccl") if 0 < len(discrepant) <= limit else "",
+        "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrcccl") if 0 < len(discrepant) <= limit else "",
     }
 
 
