@@ -12,6 +12,7 @@ numeric columns are written as pandas writes them, and a text cell that is a pla
 ("-3") is not a formula.
 """
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -34,17 +35,26 @@ def _needs_mark(text: str) -> bool:
     return text.startswith(TEXT_MARK) or (text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text))
 
 
-def _text_cells_changed(column: pd.Series, change) -> pd.Series:
-    """`column` with `change` applied to the text cells it returns a new value for. Works on the
-    distinct values: a coded column of 10^6 cells has a handful."""
-    if column.dtype.kind != "O":  # numbers, booleans
-        return column
-    changed = {value: new for value in column.unique() if isinstance(value, str) and (new := change(value)) is not None}
-    return column.replace(changed) if changed else column
+# Exam cells are validated against the contract's codes (0-5, NT, 0*, ...), none of which starts a
+# formula or with the mark: no need to look at their 10^8 cells in a large trial.
+CODED_COLUMNS = frozenset(ISNCSCI_EXAM_COLUMNS)
+
+
+def _text_columns(frame: pd.DataFrame):
+    """The columns whose cells may hold any text (not numbers, booleans or contract codes)."""
+    return (frame[column] for column in frame.columns if frame[column].dtype.kind == "O" and column not in CODED_COLUMNS)
 
 
 def _text_changed(frame: pd.DataFrame, change) -> pd.DataFrame:
-    return pd.DataFrame({column: _text_cells_changed(frame[column], change) for column in frame.columns}, index=frame.index)
+    """`frame` with `change` applied to the text cells it returns a new value for (None: keep).
+    Works on the distinct values: a column of 10^6 cells may have a handful."""
+    changed = {}
+    for column in _text_columns(frame):
+        replace = {value: result for value in column.unique()
+                   if isinstance(value, str) and (result := change(value)) is not None}
+        if replace:
+            changed[column.name] = column.replace(replace)
+    return frame.assign(**changed) if changed else frame
 
 
 def for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,10 +82,17 @@ def _atomically(path: Path, write_to) -> None:
     partial.replace(path)
 
 
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    return any(isinstance(value, str) and "\r" in value for column in _text_columns(frame) for value in column.unique())
+
+
 def write(frame: pd.DataFrame, path: Path) -> None:
     """A CSV that no spreadsheet runs as formulas (see the module's description)."""
     safe = for_spreadsheets(frame)
-    _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n"))
+    # Python's CSV writer quotes a cell with a line feed, but not one with only a carriage return
+    # (our line end is "\n"), which a reader then takes for a line end: quote every cell then.
+    quoting = csv.QUOTE_ALL if _has_carriage_return(safe) else csv.QUOTE_MINIMAL
+    _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n", quoting=quoting))
 
 
 def write_text(text: str, path: Path) -> None:
