@@ -317,3 +317,54 @@ def test_citation_without_bibliography_is_an_error(tmp_path):
     qmd.write_text("---\ntitle: Uncited\n---\n\nAs shown [@smith2020].\n")
     with pytest.raises(rnd.RenderError, match="@smith2020 but the document has no bibliography"):
         rnd.render(qmd, tmp_path / "out", engine="embedded")
+
+
+# ----------------------------------------------------------------------------- the document's filters
+
+
+def test_the_documents_filters_run_around_the_crossref_filter(tmp_path):
+    # As in Quarto: filters listed after `quarto` run after its own (here crossref.lua), others before.
+    qmd = tmp_path / "x.qmd"
+    for name in ("a.lua", "b.lua"):
+        (tmp_path / name).write_text("return {}\n")
+    assert rnd.lua_filters(qmd, {"filters": ["a.lua", "quarto", "b.lua"]}) == [
+        tmp_path / "a.lua", rnd.CROSSREF_FILTER, tmp_path / "b.lua"]
+    assert rnd.lua_filters(qmd, {"filters": ["b.lua"]}) == [tmp_path / "b.lua", rnd.CROSSREF_FILTER]
+    assert rnd.lua_filters(qmd, {}) == [rnd.CROSSREF_FILTER]
+    with pytest.raises(rnd.RenderError, match="nope.lua"):
+        rnd.lua_filters(qmd, {"filters": ["quarto", "nope.lua"]})
+
+
+VERBATIM = """---
+title: Verbatim
+filters: [quarto, verbatim-text.lua]
+---
+
+| Text | n |
+|:---|---:|
+| \\- dash | 1 |
+| \\+ plus | 2 |
+| \\= heading | 3 |
+| \\/ term\\: x | 4 |
+| 1\\. one | 5 |
+| \\.\\.\\.dots \\-1 a\\-\\?b | 6 |
+| {long} | 7 |
+
+: Cells that Typst would read as markup. {{#tbl-verbatim}}
+"""
+
+
+def test_text_that_typst_would_read_as_markup_reaches_the_pdf_as_written(tmp_path):
+    shutil.copy(rnd.REPORT_DIR / "filters" / "verbatim-text.lua", tmp_path)
+    long_word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3
+    qmd = tmp_path / "verbatim.qmd"
+    qmd.write_text(VERBATIM.format(long=long_word), encoding="utf-8")
+    out = rnd.render(qmd, tmp_path / "out", formats=("html", "pdf"), engine="embedded")
+    lines = PdfReader(out["pdf"]).pages[0].extract_text().splitlines()
+    for row in ("- dash 1", "+ plus 2", "= heading 3", "/ term: x 4", "1. one 5", "...dots -1 a-?b 6"):
+        assert row in lines
+    # The long word may break: it takes several lines of its cell instead of running off the page.
+    pieces = [line for line in lines if line.strip(" 7") and line.strip(" 7") in long_word]
+    assert len(pieces) >= 2 and "".join(line.strip(" 7") for line in pieces) == long_word
+    html = out["html"].read_text(encoding="utf-8")
+    assert re.sub("<wbr>", "", html).count(long_word) == 1 and "<wbr>" in html

@@ -258,14 +258,15 @@ def manuscript(input, output, params) -> None:
         "engine": _engine_words(engine_description(config["report"]["engine"])),
         "checksum_table": fmt.markdown_table(
             checksums.rename(columns={"file": "File", "bytes": "Bytes", "sha256": "SHA-256"}).assign(
-                **{"SHA-256": lambda f: "`" + f["SHA-256"] + "`"}
+                **{"SHA-256": lambda f: f["SHA-256"].map(fmt.code_span)}
             ),
             "lrl",
+            markdown=("SHA-256",),
         ),
         "version_table": fmt.markdown_table(pd.DataFrame(versions.items(), columns=["Software", "Version"]), "ll"),
         "config_yaml": yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
     }
-    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "quarto_project", "citation_style", "figures", "raw", "code")}
+    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "quarto_project", "citation_style", "text_filter", "figures", "raw", "code")}
     context = ms.build_context(paths, config, dataset, info)
     text = ms.render_template(Path(input.template), context)
     tables.write_text(text, output.qmd)
@@ -273,6 +274,7 @@ def manuscript(input, output, params) -> None:
     shutil.copyfile(input.bibliography, output.bibliography)
     shutil.copyfile(input.quarto_project, output.quarto_project)
     shutil.copyfile(input.citation_style, output.citation_style)
+    shutil.copyfile(input.text_filter, output.text_filter)
     for source, target in zip(input.figures, output.figures):
         shutil.copyfile(source, target)
 

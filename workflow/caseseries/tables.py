@@ -1,20 +1,76 @@
-"""Reading and writing the pipeline's CSV tables with stable types and byte-stable output."""
+"""Reading and writing the pipeline's CSV tables with stable types and byte-stable output.
 
+Text is read back exactly as it was written: only an empty cell is missing ("NA", "None" or
+"N/A" as an adverse event's outcome stay text), and free-text columns stay text ("007" is not 7).
+
+CSV files open in spreadsheets, which run a cell starting with `=`, `+`, `-` or `@` (or a tab
+or carriage return) as a formula ("CSV injection": `=HYPERLINK(...)` in an adverse event term).
+`write` puts an apostrophe before such text cells, as a spreadsheet marks a cell as text, and
+also before text cells that already start with one; `read` takes exactly one leading apostrophe
+off every text cell, so the pipeline gets every value back unchanged. Numbers are never marked:
+numeric columns are written as pandas writes them, and a text cell that is a plain number
+("-3") is not a formula.
+"""
+
+import csv
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from caseseries.data.contract import ISNCSCI_EXAM_COLUMNS
 
-# Columns that must stay text although they may look numeric (exam cells such as "5" or "4*").
-TEXT_COLUMNS = {"patient_id", "site", "sex", "cause", "visit", "recorded_ais", "ais", *ISNCSCI_EXAM_COLUMNS}
+# Columns that must stay text although they may look numeric (exam cells such as "5" or "4*";
+# free text such as an adverse event term "007"; ids listed in one cell).
+TEXT_COLUMNS = {"patient_id", "site", "sex", "cause", "arm", "term", "system_organ_class", "outcome", "level",
+                "patients_positive", "patients_not_assessed", "visit", "recorded_ais", "ais", *ISNCSCI_EXAM_COLUMNS}
+
+TEXT_MARK = "'"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _needs_mark(text: str) -> bool:
+    return text.startswith(TEXT_MARK) or (text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text))
+
+
+# Exam cells are validated against the contract's codes (0-5, NT, 0*, ...), none of which starts a
+# formula or with the mark: no need to look at their 10^8 cells in a large trial.
+CODED_COLUMNS = frozenset(ISNCSCI_EXAM_COLUMNS)
+
+
+def _text_columns(frame: pd.DataFrame):
+    """The columns whose cells may hold any text (not numbers, booleans or contract codes)."""
+    return (frame[column] for column in frame.columns if frame[column].dtype.kind == "O" and column not in CODED_COLUMNS)
+
+
+def _text_changed(frame: pd.DataFrame, change) -> pd.DataFrame:
+    """`frame` with `change` applied to the text cells it returns a new value for (None: keep).
+    Works on the distinct values: a column of 10^6 cells may have a handful."""
+    changed = {}
+    for column in _text_columns(frame):
+        replace = {value: result for value in column.unique()
+                   if isinstance(value, str) and (result := change(value)) is not None}
+        if replace:
+            changed[column.name] = column.replace(replace)
+    return frame.assign(**changed) if changed else frame
+
+
+def for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, or that start with the mark, marked."""
+    return _text_changed(frame, lambda text: TEXT_MARK + text if _needs_mark(text) else None)
+
+
+def from_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of `for_spreadsheets`: one leading mark taken off every text cell."""
+    return _text_changed(frame, lambda text: text[1:] if text.startswith(TEXT_MARK) else None)
 
 
 def read(path: Path) -> pd.DataFrame:
     header = pd.read_csv(path, nrows=0).columns
     dtypes = {column: "string" for column in header if column in TEXT_COLUMNS or column.endswith(("_level", "_zpp", "_ids"))}
-    return pd.read_csv(path, dtype=dtypes)
+    return from_spreadsheets(pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""]))
 
 
 def _atomically(path: Path, write_to) -> None:
@@ -26,8 +82,17 @@ def _atomically(path: Path, write_to) -> None:
     partial.replace(path)
 
 
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    return any(isinstance(value, str) and "\r" in value for column in _text_columns(frame) for value in column.unique())
+
+
 def write(frame: pd.DataFrame, path: Path) -> None:
-    _atomically(path, lambda partial: frame.to_csv(partial, index=False, lineterminator="\n"))
+    """A CSV that no spreadsheet runs as formulas (see the module's description)."""
+    safe = for_spreadsheets(frame)
+    # Python's CSV writer quotes a cell with a line feed, but not one with only a carriage return
+    # (our line end is "\n"), which a reader then takes for a line end: quote every cell then.
+    quoting = csv.QUOTE_ALL if _has_carriage_return(safe) else csv.QUOTE_MINIMAL
+    _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n", quoting=quoting))
 
 
 def write_text(text: str, path: Path) -> None:

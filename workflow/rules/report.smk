@@ -61,6 +61,7 @@ rule manuscript:
         bibliography="report/references.bib",
         quarto_project="report/_quarto.yml",
         citation_style="report/csl/vancouver-numeric.csl",
+        text_filter="report/filters/verbatim-text.lua",
         characteristics=rules.patient_tables.output.characteristics,
         listing=rules.patient_tables.output.listing,
         cohort_summary=rules.patient_tables.output.summary,
@@ -91,6 +92,7 @@ rule manuscript:
         bibliography=REPORT / "references.bib",
         quarto_project=REPORT / "_quarto.yml",
         citation_style=REPORT / "vancouver-numeric.csl",
+        text_filter=REPORT / "verbatim-text.lua",
         figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
     log:
         LOGS / "manuscript.log",
@@ -109,6 +111,7 @@ rule render:
         bibliography=rules.manuscript.output.bibliography,
         quarto_project=rules.manuscript.output.quarto_project,
         citation_style=rules.manuscript.output.citation_style,
+        text_filter=rules.manuscript.output.text_filter,
         figures=rules.manuscript.output.figures,
         code=library("report.render"),
         assets=[

@@ -1,6 +1,8 @@
-"""Number formatting for the manuscript (journal style) and Markdown pipe tables."""
+"""Number formatting for the manuscript (journal style), data text as plain Markdown text, and
+Markdown pipe tables."""
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -122,14 +124,77 @@ def number_word(n: int, capital: bool = False) -> str:
     return word.capitalize() if capital else word
 
 
-def markdown_table(frame: pd.DataFrame, align: str | None = None) -> str:
-    """A pandoc pipe table; `align` has one of l/r/c per column (default: first left, rest right)."""
+# Every ASCII punctuation character. Pandoc Markdown reads any of them after a backslash as the
+# character itself (all_symbols_escapable), so with all of them escaped no data text can start
+# emphasis, a link, raw HTML/LaTeX/Typst, math, a reference, a citation, a list, a table cell
+# boundary or a smart quote/dash/ellipsis: whatever the context it lands in.
+_ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# Control characters (validation rejects them in data) are shown as their visible Control
+# Pictures symbol (U+2400..): a line break would end a table row, NUL cannot be written to DOCX.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Unicode bidi controls: openers of an embedding/override (LRE RLE LRO RLO) or an isolate
+# (LRI RLI FSI), their closers (PDF, PDI) and the directional marks (LRM RLM ALM).
+_BIDI_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
+                 "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+_BIDI_CLOSERS = {"\u202c": "\u202a", "\u2069": "\u2066"}  # closer -> an opener it can close
+_BIDI_MARKS = "\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{''.join(_BIDI_OPENERS)}{''.join(_BIDI_CLOSERS)}{_BIDI_MARKS}]")
+FSI, PDI = "\u2068", "\u2069"
+# Letters written right to left (Hebrew, Arabic, Syriac, Thaana, NKo, ...; not U+FEFF).
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
+def _inert_bidi(control: str) -> str:
+    """A bidi control that can reorder nothing: an opener closed at once, a closer given an
+    empty opener to close, a mark isolated on its own. Every character of the data stays."""
+    if control in _BIDI_OPENERS:
+        return control + _BIDI_OPENERS[control]
+    if control in _BIDI_CLOSERS:
+        return _BIDI_CLOSERS[control] + control
+    return FSI + control + PDI
+
+
+def plain_text(value) -> str:
+    """A value from the data as pandoc Markdown that reads exactly as written in HTML, PDF and DOCX.
+
+    The one place where data text becomes Markdown: every ASCII punctuation character is
+    backslash-escaped; control characters become visible symbols; bidi controls are made inert
+    (see `_inert_bidi`) and a value with right-to-left letters is isolated (FSI ... PDI), so that
+    no value can reorder the text around it or show its characters in another order than stored.
+    Runs of spaces read as one space, as everywhere in Markdown.
+    """
+    text = "" if is_missing(value) else str(value)
+    text = _CONTROL.sub(lambda m: chr(0x2421 if m.group() == "\x7f" else 0x2400 + ord(m.group())), text)
+    text = _ASCII_PUNCTUATION.sub(lambda m: "\\" + m.group(), text)
+    text = _BIDI.sub(lambda m: _inert_bidi(m.group()), text)
+    if _RIGHT_TO_LEFT.search(text):
+        text = FSI + text + PDI
+    return text
+
+
+def code_span(value) -> str:
+    """A value shown as inline code, verbatim: a backtick fence longer than any run inside."""
+    text = str(value)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_table(frame: pd.DataFrame, align: str | None = None, markdown: tuple[str, ...] = ()) -> str:
+    """A pandoc pipe table; `align` has one of l/r/c per column (default: first left, rest right).
+
+    Every header and cell is plain text (`plain_text`), except the cells of the `markdown`
+    columns: Markdown written by this code (a bold label, a code span), which must keep any
+    data inside it plain and escape `|` itself."""
     align = align or "l" + "r" * (len(frame.columns) - 1)
     rule = {"l": ":---", "r": "---:", "c": ":---:"}
 
-    def cell(value) -> str:
-        return DASH if is_missing(value) else str(value).replace("|", "\\|")
+    def cell(value, is_markdown: bool = False) -> str:
+        if is_missing(value):
+            return DASH
+        return str(value) if is_markdown else plain_text(value)
 
+    kinds = [column in markdown for column in frame.columns]
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(cell(v, k) for v, k in zip(row, kinds)) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)

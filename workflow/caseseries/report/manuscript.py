@@ -1,5 +1,9 @@
 """The manuscript: collect every number from results/ into a context and render the Jinja2
-template of the .qmd. Nothing numeric is typed into the template; it all comes from here."""
+template of the .qmd. Nothing numeric is typed into the template; it all comes from here.
+
+Text from the data (ids, sites, causes, adverse event terms, ...) is plain text, never Markdown:
+table cells are escaped by `fmt.markdown_table`, and every data value that goes into a sentence
+passes `fmt.plain_text` here, where the context is built."""
 
 import json
 from pathlib import Path
@@ -39,9 +43,11 @@ def render_template(template: Path, context: dict) -> str:
 
 def patient_characteristics_table(characteristics: pd.DataFrame, visit_labels: dict, first: str, last: str) -> str:
     has_dose_per_kg = "cell_dose_per_kg_1e6" in characteristics and characteristics["cell_dose_per_kg_1e6"].notna().any()
+    several_sites = characteristics["site"].nunique() > 1
     rows = pd.DataFrame(
         {
             "Patient": characteristics["patient_id"],
+            **({"Site": characteristics["site"]} if several_sites else {}),
             "Sex": characteristics["sex"],
             "Age (years)": characteristics["age"].map(lambda v: fmt.num(v, 0)),
             "Years since injury": characteristics["years_since_injury"].map(lambda v: fmt.num(v, 1)),
@@ -54,7 +60,12 @@ def patient_characteristics_table(characteristics: pd.DataFrame, visit_labels: d
     )
     if has_dose_per_kg:
         rows["Cells/kg (×10⁶)"] = characteristics["cell_dose_per_kg_1e6"].map(lambda v: fmt.num(v, 2))
-    return fmt.markdown_table(rows, "llrrllccr" + ("r" if has_dose_per_kg else ""))
+    return fmt.markdown_table(rows, "l" + ("l" if several_sites else "") + "lrrllccr" + ("r" if has_dose_per_kg else ""))
+
+
+def _bold(label: str) -> str:
+    """An outcome label in bold, for a table's Markdown column."""
+    return f"**{fmt.plain_text(label)}**"
 
 
 def descriptives_table(descriptives: pd.DataFrame, outcome_labels: dict, visit_labels: dict) -> str:
@@ -68,10 +79,10 @@ def descriptives_table(descriptives: pd.DataFrame, outcome_labels: dict, visit_l
             "Range": lambda r: fmt.span(r["min"], r["max"], 0),
         }
         for i, (name, cell) in enumerate(statistics.items()):
-            row = {"Outcome": f"**{label}**" if i == 0 else "", "Statistic": name}
+            row = {"Outcome": _bold(label) if i == 0 else "", "Statistic": name}
             row.update({visit_labels[v]: cell(of_outcome.loc[v]) for v in visit_labels})
             rows.append(row)
-    return fmt.markdown_table(pd.DataFrame(rows), "ll" + "r" * len(visit_labels))
+    return fmt.markdown_table(pd.DataFrame(rows), "ll" + "r" * len(visit_labels), markdown=("Outcome",))
 
 
 def _change_rows(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, cells: dict) -> pd.DataFrame:
@@ -80,7 +91,7 @@ def _change_rows(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
     rows = []
     for outcome, label in outcome_labels.items():
         for i, row in enumerate(changes[changes["outcome"] == outcome].itertuples()):
-            first = {"Outcome": f"**{label}**" if i == 0 else "", "Visit": visit_labels[row.visit],
+            first = {"Outcome": _bold(label) if i == 0 else "", "Visit": visit_labels[row.visit],
                      "n": fmt.count(row.n_pairs)}
             rows.append(first | {column: cell(row) for column, cell in cells.items()})
     return pd.DataFrame(rows)
@@ -95,7 +106,7 @@ def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dic
         "p (adj.)": lambda r: fmt.p_value(r.p_adjusted),
         "r": lambda r: fmt.num(r.rank_biserial, 2),
     }
-    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrrrr")
+    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrrrr", markdown=("Outcome",))
 
 
 def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
@@ -104,7 +115,7 @@ def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels:
         "Paired t-test p": lambda r: fmt.p_value(r.t_p_value),
         "Wilcoxon p": lambda r: fmt.p_value(r.p_value),
     }
-    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrr")
+    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrr", markdown=("Outcome",))
 
 
 def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
@@ -115,7 +126,7 @@ def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
             "χ²": fmt.num(row.statistic, 2),
             "df": fmt.count(row.df),
             "p": fmt.p_value(row.p_value),
-            "Kendall's W": fmt.num(row.kendall_w, 2),
+            "Kendall’s W": fmt.num(row.kendall_w, 2),
         }
         for row in friedman.itertuples()
     ]
@@ -124,7 +135,7 @@ def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
 
 def ais_shift_table(shift: pd.DataFrame, baseline_label: str, followup_label: str) -> str:
     shift = shift.set_index("baseline").reindex(index=list(AIS_GRADES), columns=list(AIS_GRADES), fill_value=0)
-    rows = pd.DataFrame({f"{baseline_label} \\\\ {followup_label}": [f"AIS {g}" for g in AIS_GRADES]})
+    rows = pd.DataFrame({f"{baseline_label} \\ {followup_label}": [f"AIS {g}" for g in AIS_GRADES]})
     for grade in AIS_GRADES:
         rows[f"AIS {grade}"] = shift[grade].astype(int).to_numpy()
     rows["Total"] = shift.sum(axis=1).astype(int).to_numpy()
@@ -220,18 +231,20 @@ def listing_table(listing: pd.DataFrame, visit_labels: dict) -> str:
 
 
 def adverse_event_listing_table(listing: pd.DataFrame) -> str:
+    has_organ_class = listing["system_organ_class"].notna().any()
     rows = pd.DataFrame(
         {
             "Patient": listing["patient_id"],
             "Onset (day)": listing["onset_day"].map(fmt.count),
             "Event": listing["term"],
+            **({"System organ class": listing["system_organ_class"]} if has_organ_class else {}),
             "Grade": listing["grade"].map(fmt.count),
             "Serious": listing["serious"],
             "Relatedness": listing["relatedness"],
             "Outcome": listing["outcome"],
         }
     )
-    return fmt.markdown_table(rows, "lrlrlll")
+    return fmt.markdown_table(rows, "lrl" + ("l" if has_organ_class else "") + "rlll")
 
 
 # --- context -------------------------------------------------------------------------------------------
@@ -253,7 +266,7 @@ def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
         "years_median": fmt.num(characteristics["years_since_injury"].median(), 1),
         "years_min": fmt.num(characteristics["years_since_injury"].min(), 1),
         "years_max": fmt.num(characteristics["years_since_injury"].max(), 1),
-        "causes": fmt.words_list(f"{cause.lower()} ({k})" for cause, k in causes.sort_index().items()),
+        "causes": fmt.words_list(f"{fmt.plain_text(cause)} ({k})" for cause, k in causes.sort_index().items()),
         "dose_median": fmt.num(characteristics["cell_dose_1e8"].median(), 2),
         "dose_range": fmt.span(characteristics["cell_dose_1e8"].min(), characteristics["cell_dose_1e8"].max(), 2),
         "baseline_ais": fmt.words_list(
@@ -300,14 +313,14 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
         "severe_events": int(severe["events"]),
         "related_events": int(related["events"]),
         "checks_all_negative": positive.empty and (checks["patients_assessed"] == n_patients).all(),
-        "checks_not_assessed": [f"{r.label.lower()} ({r.patients_not_assessed})"
+        "checks_not_assessed": [f"{r.label.lower()} ({fmt.plain_text(r.patients_not_assessed)})"
                                 for r in checks.itertuples() if r.patients_assessed < n_patients],
         "pre_infusion_events": int(overall.loc["Before the infusion (not counted above)", "events"])
         if "Before the infusion (not counted above)" in overall.index else 0,
-        "checks_positive": [f"{r.label.lower()} ({r.patients_positive})" for r in positive.itertuples()],
+        "checks_positive": [f"{r.label.lower()} ({fmt.plain_text(r.patients_positive)})" for r in positive.itertuples()],
         "checks_labels": fmt.words_list(fmt.inner(label) for label in checks["label"]),
         "terms": fmt.words_list(
-            f"{r.term.lower()} ({r.events})" for r in summary[summary["category"] == "by term"].itertuples()
+            f"{fmt.plain_text(r.term)} ({r.events})" for r in summary[summary["category"] == "by term"].itertuples()
         ),
     }
 
@@ -319,7 +332,7 @@ def _data_quality(
     unused = assignment[assignment["visit_status"] == "not selected"]
     missing = outcomes[outcomes["day"].isna()]
     missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
-    missing_text = fmt.names_or_counts(missing_list, limit, "missed visits")
+    missing_text = fmt.plain_text(fmt.names_or_counts(missing_list, limit, "missed visits"))
     discrepant = ais_check[ais_check["agrees"] == "no"]
     discrepancy_rows = pd.DataFrame(
         {
@@ -333,9 +346,9 @@ def _data_quality(
     )
     return {
         "n_assessments": len(assignment),
-        "outside": fmt.names_or_counts(
-            [f"{r.instrument} of {r.patient_id} on day {r.day}" for r in outside.itertuples()], limit, "assessments"
-        ),
+        "outside": fmt.plain_text(fmt.names_or_counts(
+            [f"{r.instrument} of {r.patient_id} on day {fmt.num_signed(r.day)}" for r in outside.itertuples()], limit, "assessments"
+        )),
         "n_unused": len(unused),
         "missing_visits": missing_text,
         "n_recorded_ais": len(ais_check),
@@ -355,8 +368,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     limit = config["report"]["listing_max_patients"]
     for kind in ("improved", "worsened", "undetermined"):
         transitions = [t.replace("->", "\u2192") for t in ais_summary[f"{kind}_transitions"]]
-        ais_summary[f"{kind}_text"] = fmt.names_or_counts(transitions, limit)
-    ais_summary["missing_text"] = fmt.names_or_counts(ais_summary["missing_ids"], limit)
+        ais_summary[f"{kind}_text"] = fmt.plain_text(fmt.names_or_counts(transitions, limit))
+    ais_summary["missing_text"] = fmt.plain_text(fmt.names_or_counts(ais_summary["missing_ids"], limit))
     visits = config["visits"]
     visit_labels = {v["name"]: v["label"] for v in visits}
     first, last = visits[0]["name"], visits[-1]["name"]
@@ -368,10 +381,9 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     listing_max = config["report"]["listing_max_patients"]
     return {
         "config": config,
-        "dataset": dataset,
-        "dataset_source": dataset["source"].get("command", str(dataset["source"]))
-        if isinstance(dataset["source"], dict)
-        else dataset["source"],
+        "dataset": {key: fmt.plain_text(value) if isinstance(value, str) else value for key, value in dataset.items()},
+        "dataset_source": fmt.code_span(dataset["source"].get("command", str(dataset["source"]))
+                                        if isinstance(dataset["source"], dict) else dataset["source"]),
         "provenance": provenance,
         "visits": visits,
         "visit_labels": visit_labels,
@@ -386,8 +398,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
         "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),
-        "claims": {"n": len(read["claims"]), "source": read["claims"]["source"].iloc[0] if len(read["claims"]) else "", "agree": int((read["claims"]["agrees"] == "yes").sum()),
-                   "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].tolist()},
+        "claims": {"n": len(read["claims"]), "source": fmt.plain_text(read["claims"]["source"].iloc[0]) if len(read["claims"]) else "", "agree": int((read["claims"]["agrees"] == "yes").sum()),
+                   "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].map(fmt.plain_text).tolist()},
         "show_listings": n_patients <= listing_max,
         "listing_max": listing_max,
         "tables": {

@@ -167,12 +167,25 @@ def _project_config(qmd: Path) -> dict:
     return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}) if config.is_file() else {}
 
 
+def lua_filters(qmd: Path, options: dict) -> list[Path]:
+    """The document's `filters:` (paths relative to the .qmd) around crossref.lua, which stands in
+    for Quarto's own filters: as in Quarto, those listed after `quarto` run after it, the others
+    before it."""
+    listed = [str(f) for f in options.get("filters") or []]
+    split = listed.index("quarto") if "quarto" in listed else len(listed)
+    before, after = listed[:split], listed[split + 1 :]
+    missing = [name for name in before + after if not (qmd.parent / name).is_file()]
+    if missing:
+        raise RenderError(f"{qmd.name}: filter(s) {missing} not found next to it")
+    return [qmd.parent / name for name in before] + [CROSSREF_FILTER] + [qmd.parent / name for name in after]
+
+
 def _pandoc_common_args(qmd: Path, options: dict) -> list[str]:
     args = [
         "--from=markdown",
         # Pipe tables keep natural column widths (no wrapped numbers) however long the lines.
         "--columns=10000",
-        f"--lua-filter={CROSSREF_FILTER}",
+        *(f"--lua-filter={path}" for path in lua_filters(qmd, options)),
         f"--metadata=number-sections:{str(bool(options.get('number-sections'))).lower()}",
         f"--resource-path={qmd.parent}",
     ]

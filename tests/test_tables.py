@@ -1,0 +1,82 @@
+"""Results CSVs: text cells that a spreadsheet would run as formulas are marked, numbers are not,
+and the pipeline reads every value back exactly."""
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hostile_text import WRITTEN
+
+from caseseries import tables
+
+
+def test_text_a_spreadsheet_would_run_is_written_after_an_apostrophe(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "term": ['=HYPERLINK("https://evil.example")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\tx",
+                     "'quoted", "-3", "+1.5e3", "a = b", "plain"],
+            "day": [-3, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+            "change": [-1.5, 0.0, 1.25, -3.0, 2.0, 0.5, -0.25, 4.0, -7.0, 1.0],
+        }
+    )
+    tables.write(frame, tmp_path / "t.csv")
+    # Written out by hand: formula starts and a leading apostrophe get one apostrophe more; plain
+    # numbers, in text ("-3", "+1.5e3") or numeric columns (-3, -1.5), and other text stay as they are.
+    assert (tmp_path / "t.csv").read_text().splitlines() == [
+        "term,day,change",
+        '"\'=HYPERLINK(""https://evil.example"")",-3,-1.5',
+        "'+cmd|' /C calc'!A0,0,0.0",
+        "'-2+3,1,1.25",
+        "'@SUM(1+1),2,-3.0",
+        "'\tx,3,2.0",
+        "''quoted,4,0.5",
+        "-3,5,-0.25",
+        "+1.5e3,6,4.0",
+        "a = b,7,-7.0",
+        "plain,8,1.0",
+    ]
+    back = tables.read(tmp_path / "t.csv")
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+
+
+def test_a_carriage_return_at_the_start_is_marked_and_read_back(tmp_path):
+    frame = pd.DataFrame({"term": ["\r=1+1", "x"]})
+    tables.write(frame, tmp_path / "t.csv")
+    # A carriage return inside a cell is only safe quoted (a reader takes a bare one for a line end).
+    assert (tmp_path / "t.csv").read_bytes() == b'"term"\n"\'\r=1+1"\n"x"\n'
+    assert tables.read(tmp_path / "t.csv")["term"].tolist() == ["\r=1+1", "x"]
+
+
+def test_text_that_looks_missing_or_numeric_stays_text(tmp_path):
+    frame = pd.DataFrame({"patient_id": ["P01", "P02", "P03", "P04"], "term": ["NA", "None", "N/A", "007"],
+                          "outcome": ["null", "nan", "recovered", ""]})
+    tables.write(frame, tmp_path / "t.csv")
+    back = tables.read(tmp_path / "t.csv")
+    assert back["term"].tolist() == ["NA", "None", "N/A", "007"]
+    assert back["outcome"].tolist()[:3] == ["null", "nan", "recovered"]
+    assert back["outcome"].isna().tolist() == [False, False, False, True]  # only an empty cell is missing
+
+
+def test_the_hostile_catalogue_reads_back_exactly(tmp_path):
+    frame = pd.DataFrame({"term": WRITTEN, "system_organ_class": WRITTEN[::-1]})
+    tables.write(frame, tmp_path / "t.csv")
+    back = tables.read(tmp_path / "t.csv")
+    assert back["term"].tolist() == WRITTEN and back["system_organ_class"].tolist() == WRITTEN[::-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("=+-@'\t\r"),
+                        min_size=1), min_size=1, max_size=8))
+def test_any_text_reads_back_exactly_and_never_starts_a_formula(tmp_path_factory, texts):
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    tables.write(pd.DataFrame({"term": texts, "n": range(len(texts))}), path)
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)["term"]
+    formula = written.str.startswith(tables.FORMULA_START) & ~written.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    assert not formula.any(), written[formula].tolist()
+    assert tables.read(path)["term"].tolist() == texts
+
+
+def test_each_leading_apostrophe_is_kept(tmp_path):
+    texts = ["'x", "''x", "'''x", "=x", "'=x"]
+    tables.write(pd.DataFrame({"term": texts, "n": range(5)}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[1:] == ["''x,0", "'''x,1", "''''x,2", "'=x,3", "''=x,4"]
+    assert tables.read(tmp_path / "t.csv")["term"].tolist() == texts
