@@ -248,10 +248,11 @@ def test_not_utf8_names_the_line(raw_dir):
     assert "0xe9" in problem.rule
 
 
-def test_utf8_bom_is_rejected_with_a_hint(raw_dir):
+def test_utf8_bom_is_accepted(raw_dir):
+    # Excel's "CSV UTF-8" starts the file with a byte-order mark; the text is UTF-8 all the same.
     path = raw_dir / "patients.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert_problem(only_problem(raw_dir), "patients.csv", 1, None, None, "without BOM")
+    assert list(load_raw(raw_dir)["patients"]["patient_id"]) == ["P01", "S03-P0042"]
 
 
 def test_semicolon_separated_file(raw_dir):
@@ -308,8 +309,8 @@ def test_patients_file_with_header_only(raw_dir):
 
 def test_unclosed_quote(raw_dir):
     path = raw_dir / "patients.csv"
-    path.write_text(path.read_text() + '"P03,A,F,40,1,fall,1\n')
-    assert_problem(only_problem(raw_dir), "patients.csv", None, None, None, "cannot be read as CSV")
+    path.write_text(path.read_text() + '"P03,A,F,40,1,fall,1\n')  # header + 2 rows: line 4
+    assert_problem(only_problem(raw_dir), "patients.csv", 4, None, None, "double quote opened on this line is never closed")
 
 
 # --- blank lines ---
@@ -354,7 +355,7 @@ def test_age_not_a_number(raw_dir):
 
 def test_age_out_of_range(raw_dir):
     set_cell(raw_dir, "patients.csv", 2, "age", "130")
-    assert_problem(only_problem(raw_dir), "patients.csv", 2, "age", "130", "0-120")
+    assert_problem(only_problem(raw_dir), "patients.csv", 2, "age", "130", "outside the plausible range 0 to 120 years")
 
 
 def test_negative_years_since_injury(raw_dir):
