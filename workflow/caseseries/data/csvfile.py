@@ -387,3 +387,12 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
         lines = lines[rows]
     frame = pd.DataFrame(columns, copy=False)
     return RawTable(frame, pd.Series(lines, index=frame.index))
+
+
+def distinct_values(path: Path, column: str) -> list[str]:
+    """The distinct values of one column as validation reads them ([] if the file or the column
+    cannot be read: validation then says why)."""
+    table = read_table(Path(path), Path(path).name, [])
+    if table is None or column not in table.frame:
+        return []
+    return list(table.frame[column].cat.remove_unused_categories().cat.categories)

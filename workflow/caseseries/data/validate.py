@@ -32,10 +32,11 @@ from __future__ import annotations
 import argparse
 import codecs
 import difflib
+import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -507,14 +508,37 @@ def load_table(raw_dir: Path, name: str, bounds: Bounds = Bounds()) -> pd.DataFr
     return _typed(name, table)
 
 
-def load_dataset_description(raw_dir: Path) -> dict:
+def load_dataset_description(raw_dir: Path, bounds: Bounds = Bounds()) -> dict:
     """Check dataset.yaml; on a problem, report every problem of every file."""
     problems: list[Problem] = []
     description = _read_dataset_description(Path(raw_dir), problems)
     if problems:
-        check_dataset(raw_dir)
+        check_dataset(raw_dir, bounds)
         raise ContractError(problems)
     return description
+
+
+def check_once(raw_dir: Path, bounds: Bounds, record: Path, code: list[Path]) -> bool:
+    """check_dataset, unless `record` shows that these very files (size and modification time),
+    this validation code and these bounds passed already; a pass is recorded. Returns whether
+    the files were checked. The workflow calls it before starting any job."""
+    files = [raw_dir / file for file in (*c.RAW_FILES.values(), c.DATASET_DESCRIPTION)]
+    state = {
+        "files": {str(p): [p.stat().st_size, p.stat().st_mtime_ns] if p.is_file() else None for p in files},
+        "code": {str(p): p.stat().st_mtime_ns for p in map(Path, code)},
+        "bounds": json.loads(json.dumps(asdict(bounds))),
+    }
+    try:
+        if json.loads(record.read_text(encoding="utf-8")) == state:
+            return False
+    except (OSError, ValueError):
+        pass  # no record yet, or an unreadable one: check
+    check_dataset(raw_dir, bounds)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_name(record.name + ".partial")
+    partial.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(record)  # whole or not at all: a run killed meanwhile checks again
+    return True
 
 
 # --- command line -------------------------------------------------------------------------------
