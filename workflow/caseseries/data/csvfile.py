@@ -178,8 +178,8 @@ class _Codes:
         codes = np.array(remap + [-1], dtype=np.int32)[chunk.indices.fill_null(-1).to_numpy()]
         self.parts.append(codes.astype(_smallest_codes(len(self.position))))
 
-    def result(self) -> tuple[np.ndarray, pa.StringArray]:
-        return np.concatenate(self.parts), pa.array(list(self.position), type=pa.string())
+    def result(self) -> tuple[np.ndarray, list[str]]:
+        return np.concatenate(self.parts), list(self.position)
 
 
 def _smallest_codes(n_values: int):
@@ -223,23 +223,36 @@ def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
     return [column.result() for column in columns], sorted(invalid, key=lambda record: record.number)
 
 
-def _stripped(codes: np.ndarray, values: pa.StringArray) -> tuple[np.ndarray, list[str]]:
+def _stripped(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
     """Strip every distinct value; values that become equal merge, empty ones become missing."""
-    trimmed = pc.utf8_trim(values, characters=WHITESPACE)
-    if pc.all(pc.equal(trimmed, values)).as_py() is not False and not pc.any(pc.equal(trimmed, "")).as_py():
-        return codes, values.to_pylist()
-    stripped = trimmed.to_pylist()
+    stripped = [strip(v) for v in values]
+    if stripped == values:  # (the reader turns empty values into missing ones)
+        return codes, values
     distinct = list(dict.fromkeys(v for v in stripped if v))
     position = {v: i for i, v in enumerate(distinct)}
     remap = np.array([position.get(v, -1) for v in stripped] + [-1], dtype=np.int32)
     return remap[codes], distinct  # code -1 picks the appended -1
 
 
+def _without_header(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The data rows' codes; the header's value leaves the distinct values unless a row has it."""
+    header, rows = codes[0], codes[1:]
+    if header < 0 or (rows == header).any():
+        return rows, values
+    return rows - (rows > header), values[:header] + values[header + 1 :]
+
+
 def _categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
-    """Codes in the smallest integer type. Values that no row holds may stay among the
-    categories (the header's own name, say): every check finds its rows through the codes."""
+    """Codes in the smallest integer type; `values` must all occur (see _only_used)."""
     categories = pd.Index(values, dtype=object)
     return pd.Categorical.from_codes(codes.astype(_smallest_codes(len(values))), categories=categories, validate=False)
+
+
+def _only_used(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+    used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+    if used.all():
+        return codes, values
+    return np.append(np.cumsum(used) - 1, -1)[codes], [v for v, u in zip(values, used) if u]
 
 
 # --- the header --------------------------------------------------------------------------------
@@ -356,13 +369,13 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
     n_rows = len(read[0][0]) - 1  # the first record is the header
     header, raw_columns, row_breaks, header_breaks = [], [], None, 0
     for codes, values in read:
-        name = values[int(codes[0])].as_py() if codes[0] >= 0 else ""
-        if scan.has_quotes and pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py():
-            breaks = np.array([line_breaks(v) for v in values.to_pylist()] + [0])[codes]
+        name = values[codes[0]] if codes[0] >= 0 else ""
+        if scan.has_quotes and any("\n" in v or "\r" in v for v in values):
+            breaks = np.array([line_breaks(v) for v in values] + [0])[codes]
             header_breaks += int(breaks[0])
             row_breaks = breaks[1:] if row_breaks is None else row_breaks + breaks[1:]
         header.append(strip(name))
-        raw_columns.append(_stripped(codes[1:], values))
+        raw_columns.append(_stripped(*_without_header(codes, values)))
     lines, invalid_lines = _record_lines(n_rows, invalid, header_breaks, row_breaks)
     problems += _invalid_record_problems(file, invalid, invalid_lines, len(header))
 
@@ -383,7 +396,10 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
                  for line in lines[repeated]]
     rows = ~(blank | repeated)
     if not rows.all():
-        columns = {name: _categorical(column.codes[rows], list(column.categories)) for name, column in columns.items()}
+        columns = {
+            name: _categorical(*_only_used(column.codes[rows], list(column.categories)))
+            for name, column in columns.items()
+        }
         lines = lines[rows]
     frame = pd.DataFrame(columns, copy=False)
     return RawTable(frame, pd.Series(lines, index=frame.index))

@@ -56,6 +56,7 @@ MAX_DIGITS = 18  # an integer with more digits is out of every range (and int() 
 CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
                  0x1B: "ESC", 0x7F: "DEL"}
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+VECTORISE_ABOVE = 1000  # distinct values of a column; below, plain Python is faster
 DATASET_KEYS = ("name", "version", "synthetic", "source", "licence")
 DEFAULT_CONFIG = Path("config.yaml")
 
@@ -260,10 +261,13 @@ def _cell_problems(file: str, table: RawTable, columns: dict[str, Column]) -> li
     for name, values in table.frame.items():
         spec = columns.get(name, TEXT)
         codes = values.cat.codes.to_numpy()
-        distinct = pd.Index(values.cat.categories, dtype="str")  # Arrow-backed: vectorised in C++
-        suspect = np.asarray(distinct.str.contains(CONTROL_PATTERN, regex=True), dtype=bool)
-        if spec.check is not None:
-            suspect |= ~spec.check.passes(distinct) if spec.check.passes else True
+        distinct = values.cat.categories
+        suspect = np.ones(len(distinct), dtype=bool)
+        if len(distinct) > VECTORISE_ABOVE:  # e.g. 10^5 patient ids: one pass in Arrow's C++
+            distinct = pd.Index(distinct, dtype="str")
+            suspect = np.asarray(distinct.str.contains(CONTROL_PATTERN, regex=True), dtype=bool)
+            if spec.check is not None:
+                suspect |= ~spec.check.passes(distinct) if spec.check.passes else True
         rules = {}
         for code in np.flatnonzero(suspect):
             value = distinct[code]
@@ -439,18 +443,18 @@ def _read_dataset_description(raw_dir: Path, problems: list[Problem]) -> dict | 
 def _typed(name: str, table: RawTable) -> pd.DataFrame:
     """The checked table with typed columns: int and float as the contract says, text as categories."""
     columns = _columns(name, Bounds())
-    frame = table.frame.reset_index(drop=True)
-    for col, values in frame.items():
-        values = frame[col] = values.cat.remove_unused_categories()
+    typed = {}
+    for col, values in table.frame.items():
         kind = columns[col].kind
         if kind is not str:
             converted = np.array([kind(v) for v in values.cat.categories] + [np.nan if kind is float else 0])
-            frame[col] = converted[values.cat.codes.to_numpy()]
-    for col in LOWER_CASE_COLUMNS.get(name, ()):
-        frame[col] = frame[col].map(str.lower)
+            typed[col] = converted[values.cat.codes.to_numpy()]
+        else:
+            typed[col] = values.map(str.lower) if col in LOWER_CASE_COLUMNS.get(name, ()) else values
+    frame = pd.DataFrame(typed).reset_index(drop=True)
     for col, spec in columns.items():
         if col not in frame and not spec.required:
-            frame[col] = pd.Series(np.nan, index=frame.index, dtype="str")
+            frame[col] = pd.Series(np.nan, index=frame.index, dtype=float if spec.kind is float else "str")
     return frame
 
 
