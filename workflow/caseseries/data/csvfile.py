@@ -140,6 +140,8 @@ def _scan(path: Path, file: str, problems: list[Problem]) -> _Scan | None:
 
 
 def _first_line_problem(file: str, first_line: str) -> Problem | None:
+    if not strip(first_line):
+        return Problem(file, 1, None, None, "the first line is blank: the header must be on line 1")
     if first_line.lower().startswith("sep="):
         rule = f"the first line {first_line!r} is Excel's separator hint, not the header; delete that line"
         return Problem(file, 1, None, None, rule)

@@ -33,6 +33,7 @@ import argparse
 import codecs
 import difflib
 import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -122,7 +123,7 @@ def _integer(setting: str, bounds: Bounds) -> Check:
         if not INTEGER.fullmatch(value):
             return _not_a_number(value, "an integer")
         digits = value.lstrip("+-").lstrip("0")
-        number = int(value) if len(digits) <= MAX_DIGITS else float(f"{value[0]}inf")
+        number = int(value) if len(digits) <= MAX_DIGITS else -math.inf if value.startswith("-") else math.inf
         return plausibility.range_rule(setting, number, bounds, " days")
 
     return Check(check)
