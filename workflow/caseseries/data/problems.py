@@ -31,7 +31,8 @@ class Problem:
         if self.value is not None:
             shown = self.value if len(self.value) <= SHOWN_VALUE_LENGTH else self.value[:37] + "..."
             parts.append(f"value {shown!r}")  # repr: control characters and odd spaces show escaped
-        return f"{', '.join(parts)}: {self.rule}"
+        rule = " ".join(self.rule.split())  # one problem per line, whatever a parser's message holds
+        return f"{', '.join(parts)}: {rule}"
 
 
 def _sort_key(problem: Problem):
