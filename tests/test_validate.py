@@ -738,6 +738,12 @@ MESSY_EXPORTS = {
         steps(cell("patients.csv", 3, "cause", "chute (\u00e9tage)"),
               bytes_of("patients.csv", then(reencode("latin-1"), with_line_endings(b"\r")))),
         [("patients.csv", 3, None, None, "not valid UTF-8 (byte 0xe9")]),
+    "an Excel workbook saved as .csv": (
+        bytes_of("patients.csv", lambda data: b"PK\x03\x04\x14\x00\x06\x00" + bytes(64)),
+        [("patients.csv", WHOLE_FILE, None, None, "the file is a zip archive (an Excel .xlsx or OpenDocument workbook?), not CSV text")]),
+    "an old Excel .xls workbook": (
+        bytes_of("scim.csv", lambda data: bytes.fromhex("d0cf11e0a1b11ae1") + bytes(64)),
+        [("scim.csv", WHOLE_FILE, None, None, "the file is an old Excel .xls workbook")]),
     "a file of blank lines and spaces": (
         bytes_of("scim.csv", lambda data: b"\n  \r\n\t\n"),
         [("scim.csv", WHOLE_FILE, None, None, "empty file")]),
@@ -783,6 +789,11 @@ MESSY_EXPORTS = {
         bytes_of("patients.csv", lambda data: b"\n".join(
             [b'"",' + line if i == 0 else b'"%d",' % i + line for i, line in enumerate(data.split(b"\n")[:-1])]) + b"\n"),
         [("patients.csv", 1, None, None, "R's row names")]),
+    "a header of empty names only": (
+        bytes_of("safety_findings.csv", lambda data: b",,," + data[data.index(b"\n"):]),
+        [("safety_findings.csv", WHOLE_FILE, name, None, "missing required column") for name in ("check", "day", "patient_id", "result")]
+        + [("safety_findings.csv", 1, None, None, f"column {i} has an empty name") for i in (1, 2, 3)]
+        + [("safety_findings.csv", 1, None, None, "column 4 has an empty name (a trailing delimiter?)")]),
     "a first column without a name that does not number the rows": (
         bytes_of("patients.csv", lambda data: b"\n".join(
             [b"," + line if i == 0 else b"x%d," % i + line for i, line in enumerate(data.split(b"\n")[:-1])]) + b"\n"),

@@ -134,3 +134,20 @@ def test_hostile_numbers_in_patients(raw_dir, capsys, cells):
     path = raw_dir / "patients.csv"
     path.write_text(mutated_text(path.read_text(encoding="utf-8"), "\n", cells, quote_all=True), encoding="utf-8")
     assert_clean_outcome(raw_dir, capsys, "patients.csv")
+
+
+HEADER_NAME = st.one_of(st.sampled_from(["", " ", "\u00a0", "patient_id", "day", "site", "sex", "Patient_ID", "item_01",
+                                         "recorded_ais", "email", "date_of_birth", '"', "a,b", "\x00"]), HOSTILE_VALUE)
+
+
+@FUZZ
+@given(file=st.sampled_from(list(c.RAW_FILES.values())), names=st.lists(HEADER_NAME, max_size=9),
+       keep=st.integers(0, 4), endings=st.sampled_from(LINE_ENDINGS))
+def test_hostile_headers(raw_dir, capsys, file, names, keep, endings):
+    # A header of empty, repeated, misspelt or identifier-like names, of any length; some columns kept.
+    build_valid_dataset(raw_dir)
+    path = raw_dir / file
+    lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+    header = lines[0].split(",")[:keep] + ['"' + name.replace('"', '""') + '"' for name in names]
+    path.write_text(mutated_text("\n".join([",".join(header), *lines[1:]]) + "\n", endings, [], False), encoding="utf-8")
+    assert_clean_outcome(raw_dir, capsys, file)

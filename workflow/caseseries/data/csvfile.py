@@ -51,10 +51,14 @@ BYTE_ORDER_MARKS = (  # the UTF-32 LE mark starts with the UTF-16 LE one: test i
     (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"),
     (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"),
 )
+WORKBOOKS = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx or OpenDocument workbook?)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook (OLE2 file)"),
+)
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')"
 OTHER_DELIMITERS = ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
 CHUNK_BYTES = 1 << 24
-BLOCK_BYTES = 1 << 20  # Arrow's unit of reading: small keeps memory low; a record may not be longer
+BLOCK_BYTES = 1 << 22  # Arrow's unit of reading: small keeps memory low; no record may be longer
 TEXT = pa.dictionary(pa.int32(), pa.string())
 
 
@@ -87,7 +91,10 @@ class _Scan:
 
 
 def _encoding_problem(file: str, head: bytes) -> Problem | None:
-    """A byte-order mark of UTF-16/32, or the NUL bytes of UTF-16/32 text without one."""
+    """A workbook, a byte-order mark of UTF-16/32, or the NUL bytes of UTF-16/32 text without one."""
+    for magic, name in WORKBOOKS:
+        if head.startswith(magic):
+            return Problem(file, None, None, None, f"the file is {name}, not CSV text; {SAVE_AS_UTF8}")
     for mark, name in BYTE_ORDER_MARKS:
         if head.startswith(mark):
             return Problem(file, None, None, None, f"the file is {name} text (byte-order mark); {SAVE_AS_UTF8}")
@@ -335,11 +342,11 @@ def _blank_line_problems(file, blank_rows: np.ndarray, lines: np.ndarray, invali
             for line in sorted(blank_lines) if line < last_data_line]
 
 
-def _repeated_header_rows(columns: dict[str, pd.Categorical]) -> np.ndarray:
+def _repeated_header_rows(columns: dict[str, pd.Categorical], n_rows: int) -> np.ndarray:
     """Rows whose every value is its column's name: a second header (two exports pasted together)."""
     names = list(columns)
     if not names:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(n_rows, dtype=bool)
     repeated = np.asarray(columns[names[0]] == names[0])
     for name in names[1:]:
         if not repeated.any():
@@ -366,7 +373,10 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
     try:
         read, invalid = _read_records(path, scan)
     except (pa.ArrowException, ValueError) as error:  # the reader's own words, without any cell
-        problems.append(Problem(file, None, None, None, f"cannot be read as CSV ({str(error).split(':')[0]})"))
+        reason = str(error).split(":")[0]
+        if "straddl" in reason:  # Arrow reads blocks of BLOCK_BYTES; no record may be longer
+            reason = f"a line longer than {BLOCK_BYTES // 2**20} MB: no value of the contract is that long"
+        problems.append(Problem(file, None, None, None, f"cannot be read as CSV ({reason})"))
         return None
     n_rows = len(read[0][0]) - 1  # the first record is the header
     header, raw_columns, row_breaks, header_breaks = [], [], None, 0
@@ -393,7 +403,7 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
     for column in columns.values():
         blank &= column.codes < 0
     problems += _blank_line_problems(file, blank, lines, invalid, invalid_lines)
-    repeated = _repeated_header_rows(columns)
+    repeated = _repeated_header_rows(columns, n_rows)
     problems += [Problem(file, int(line), None, None, "the header row again (two exports pasted together?)")
                  for line in lines[repeated]]
     rows = ~(blank | repeated)
@@ -403,7 +413,7 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
             for name, column in columns.items()
         }
         lines = lines[rows]
-    frame = pd.DataFrame(columns, copy=False)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(lines)), copy=False)
     return RawTable(frame, pd.Series(lines, index=frame.index))
 
 

@@ -357,14 +357,14 @@ def _file_problems(name: str, table: RawTable, bounds: Bounds) -> list[Problem]:
     problems += _duplicate_key_problems(file, name, table, columns)
     if name == "patients":
         problems += _zero_dose_problems(file, table) + _years_above_age_problems(file, table, columns)
-        if table.frame.empty:
+        if len(table.frame) == 0:
             problems.append(Problem(file, None, None, None, "no patients (header only)"))
     return problems
 
 
 def _unknown_patient_problems(tables: dict[str, RawTable]) -> list[Problem]:
     patients = tables.get("patients")
-    if patients is None or "patient_id" not in patients.frame or patients.frame.empty:
+    if patients is None or "patient_id" not in patients.frame or len(patients.frame) == 0:
         return []  # patients.csv is already reported; comparing with it would only add noise
     known = set(patients.frame["patient_id"].dropna())
     problems = []
