@@ -90,7 +90,7 @@ class _Scan:
     has_quotes: bool
 
 
-def _encoding_problem(file: str, head: bytes) -> Problem | None:
+def encoding_problem(file: str, head: bytes) -> Problem | None:
     """A workbook, a byte-order mark of UTF-16/32, or the NUL bytes of UTF-16/32 text without one."""
     for magic, name in WORKBOOKS:
         if head.startswith(magic):
@@ -122,7 +122,7 @@ def _scan(path: Path, file: str, problems: list[Problem]) -> _Scan | None:
     """One pass over the bytes, a chunk at a time (big files are never held whole)."""
     with path.open("rb") as handle:
         head = handle.read(CHUNK_BYTES)
-        found = _encoding_problem(file, head)
+        found = encoding_problem(file, head)
         if found:
             problems.append(found)
             return None
@@ -363,7 +363,11 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
     if not path.is_file():
         problems.append(Problem(file, None, None, None, "missing file"))
         return None
-    scan = _scan(path, file, problems)
+    try:
+        scan = _scan(path, file, problems)
+    except OSError as error:  # e.g. no permission to read it
+        problems.append(Problem(file, None, None, None, f"cannot be read ({error.strerror or error})"))
+        return None
     if scan is None:
         return None
     first_line_problem = _first_line_problem(file, scan.first_line)

@@ -399,8 +399,12 @@ def _read_dataset_description(raw_dir: Path, problems: list[Problem]) -> dict | 
     if not path.is_file():
         problems.append(Problem(file, None, None, None, "missing file"))
         return None
-    data = path.read_bytes()
-    encoding = csvfile._encoding_problem(file, data)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(file, None, None, None, f"cannot be read ({error.strerror or error})"))
+        return None
+    encoding = csvfile.encoding_problem(file, data)
     if encoding:
         problems.append(encoding)
         return None
