@@ -974,3 +974,10 @@ def test_messy_export_that_is_accepted(raw_dir, change, table, line, column, exp
     loaded = load_raw(raw_dir)
     value = loaded[table][column] if line is None else loaded[table].loc[line - 2, column]
     assert value == expected and type(value) is type(expected) or value == expected
+
+
+@pytest.mark.parametrize("dose", ["1e999", "0.001"])
+def test_a_dose_no_unit_explains_gets_no_unit_hint(raw_dir, dose):
+    set_cell(raw_dir, "patients.csv", 3, "cell_dose_1e8", dose)
+    problem = only_problem(raw_dir)
+    assert problem.rule == "outside the plausible range 0.01 to 100 (config.yaml plausibility: cell_dose_1e8)"

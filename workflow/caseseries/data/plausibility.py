@@ -12,6 +12,7 @@ Kept free of pandas: Snakemake checks the configured bounds when the workflow st
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 SETTING = "config.yaml plausibility"
@@ -81,7 +82,7 @@ RAW_COUNT = 1e4  # no plausible dose reaches 10^4 units (10^12 cells): such a va
 def dose_rule(column: str, value: float, bounds: Bounds) -> str | None:
     """Range rule of a dose column, with a hint at the unit the value was probably typed in."""
     rule = range_rule(column, value, bounds)
-    if rule is None or value < getattr(bounds, column)[0]:
+    if rule is None or value < getattr(bounds, column)[0] or math.isinf(value):
         return rule
     per_unit, unit, counted = DOSE_UNITS[column]
     if value >= RAW_COUNT:
