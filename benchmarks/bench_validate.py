@@ -53,11 +53,12 @@ def environment(workflow_dir: Path) -> dict:
     return os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(workflow_dir), os.environ.get("PYTHONPATH")]))}
 
 
-def generate(raw: Path, patients: int, seed: int) -> int:
+def generate(raw: Path, patients: int, seed: int, library_dir: Path) -> int:
+    """The measured library's own generator (the same data for every revision: same seed)."""
     out = subprocess.run(
         [sys.executable, "-m", "caseseries", "simulate", "--patients", str(patients), "--sites", "10",
          "--visits", VISITS, "--seed", str(seed), "--out", str(raw)],
-        capture_output=True, text=True, check=True, env=environment(REPO / "workflow"),
+        capture_output=True, text=True, check=True, env=environment(library_dir),
     )
     return int(out.stdout.split(" exams")[0].split()[-1])
 
@@ -111,7 +112,7 @@ def main() -> int:
         library_dir = library(args.source, Path(tmp))
         for patients in map(int, args.patients.split(",")):
             raw = Path(tmp) / f"raw_{patients}"
-            exams = generate(raw, patients, args.seed)
+            exams = generate(raw, patients, args.seed, library_dir)
             isncsci_mb = (raw / "isncsci.csv").stat().st_size / 1e6
             total_mb = sum(p.stat().st_size for p in raw.iterdir()) / 1e6
             pristine = Path(tmp) / "isncsci.pristine"

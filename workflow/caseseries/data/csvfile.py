@@ -173,22 +173,30 @@ class _InvalidRecord:
 
 
 class _Codes:
-    """One column, built a batch at a time: codes (-1 = missing) into its distinct values, in
-    the smallest integer type (each batch of the reader has a dictionary of its own)."""
+    """One column, built a batch at a time: codes (-1 = missing) into its distinct values. Each
+    batch of the reader has a dictionary of its own; they are merged once, at the end, by Arrow."""
 
     def __init__(self):
-        self.position: dict[str, int] = {}
-        self.parts = [np.empty(0, dtype=np.int8)]
+        self.dictionaries: list[pa.Array] = []
+        self.indices: list[np.ndarray] = []  # per batch, into its dictionary, in the smallest type
 
     def add(self, chunk: pa.Array) -> None:
         if not pa.types.is_dictionary(chunk.type):  # a column beyond the header's (see _read_records)
             chunk = pc.dictionary_encode(chunk.cast(pa.string()))
-        remap = [self.position.setdefault(value, len(self.position)) for value in chunk.dictionary.to_pylist()]
-        codes = np.array(remap + [-1], dtype=np.int32)[chunk.indices.fill_null(-1).to_numpy()]
-        self.parts.append(codes.astype(_smallest_codes(len(self.position))))
+        self.dictionaries.append(chunk.dictionary)
+        indices = chunk.indices.fill_null(-1).to_numpy()
+        self.indices.append(indices.astype(_smallest_codes(len(chunk.dictionary))))
 
-    def result(self) -> tuple[np.ndarray, list[str]]:
-        return np.concatenate(self.parts), list(self.position)
+    def result(self) -> tuple[np.ndarray, pa.Array]:
+        merged = pc.dictionary_encode(pa.concat_arrays(self.dictionaries or [pa.array([], pa.string())]))
+        to_merged = merged.indices.to_numpy().astype(_smallest_codes(len(merged.dictionary)))
+        parts, start = [], 0
+        for dictionary, indices in zip(self.dictionaries, self.indices):
+            remap = np.append(to_merged[start : start + len(dictionary)], -1)
+            parts.append(remap[indices])  # local index -1 (missing) picks the appended -1
+            start += len(dictionary)
+        codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int8)
+        return codes, merged.dictionary
 
 
 def _smallest_codes(n_values: int):
@@ -232,23 +240,24 @@ def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
     return [column.result() for column in columns], sorted(invalid, key=lambda record: record.number)
 
 
-def _stripped(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+def _stripped(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Strip every distinct value; values that become equal merge, empty ones become missing."""
-    stripped = [strip(v) for v in values]
-    if stripped == values:  # (the reader turns empty values into missing ones)
-        return codes, values
+    trimmed = pc.utf8_trim(values, characters=WHITESPACE)  # in C++: a column may hold 10^5 ids
+    if pc.all(pc.equal(trimmed, values)).as_py() is not False:  # (the reader made empty values missing)
+        return codes, values.to_pylist()
+    stripped = trimmed.to_pylist()
     distinct = list(dict.fromkeys(v for v in stripped if v))
     position = {v: i for i, v in enumerate(distinct)}
     remap = np.array([position.get(v, -1) for v in stripped] + [-1], dtype=np.int32)
     return remap[codes], distinct  # code -1 picks the appended -1
 
 
-def _without_header(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+def _without_header(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """The data rows' codes; the header's value leaves the distinct values unless a row has it."""
     header, rows = codes[0], codes[1:]
     if header < 0 or (rows == header).any():
         return rows, values
-    return rows - (rows > header), values[:header] + values[header + 1 :]
+    return rows - (rows > header), pa.concat_arrays([values[:header], values[header + 1 :]])
 
 
 def _categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
@@ -385,9 +394,9 @@ def read_table(path: Path, file: str, problems: list[Problem]) -> RawTable | Non
     n_rows = len(read[0][0]) - 1  # the first record is the header
     header, raw_columns, row_breaks, header_breaks = [], [], None, 0
     for codes, values in read:
-        name = values[codes[0]] if codes[0] >= 0 else ""
-        if scan.has_quotes and any("\n" in v or "\r" in v for v in values):
-            breaks = np.array([line_breaks(v) for v in values] + [0])[codes]
+        name = values[int(codes[0])].as_py() if codes[0] >= 0 else ""
+        if scan.has_quotes and pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py():
+            breaks = np.array([line_breaks(v) for v in values.to_pylist()] + [0])[codes]
             header_breaks += int(breaks[0])
             row_breaks = breaks[1:] if row_breaks is None else row_breaks + breaks[1:]
         header.append(strip(name))
