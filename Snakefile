@@ -41,6 +41,7 @@ rule all:
 
 onstart:
     hold_run_lock()
+    check_raw_data()
 
 
 onerror:

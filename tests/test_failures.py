@@ -49,10 +49,24 @@ def test_bad_values_in_two_files_are_reported_together_and_the_old_report_remove
 
     edit_csv(project / "data" / "raw" / "scim.csv", bad_scim)
     edit_csv(project / "data" / "raw" / "adverse_events.csv", bad_grade)
+    logs_before = digest(project / "results" / "logs")
     stderr = failed_run(project)
     assert "2 problems in the raw data" in stderr
     assert "adverse_events.csv line 2, column grade, value '6'" in stderr
     assert "scim.csv line 2, column item_01, value '7'" in stderr
+    # Every raw file was checked before any job: no job started (each would rewrite its log).
+    assert digest(project / "results" / "logs") == logs_before
+    assert "Traceback" not in stderr and "No job was started." in stderr
+
+
+def test_a_bad_file_stops_a_first_run_before_any_job(tmp_path):
+    # A bad file costs no scoring work: the check of every raw file runs before any job.
+    project = copy_project(tmp_path / "p")
+    raw = project / "data" / "raw"
+    (raw / "isncsci.csv").write_bytes(raw.joinpath("isncsci.csv").read_bytes().replace(b",5,", b",6,", 1))
+    stderr = failed_run(project)
+    assert "1 problem in the raw data" in stderr and "isncsci.csv line 2, column right_motor_" in stderr
+    assert sorted(p.name for p in (project / "results").iterdir()) == [".run.lock"]  # no job, no output
 
 
 def test_an_assessment_in_no_visit_window_is_an_error_naming_file_line_and_value(tmp_path):

@@ -1,6 +1,7 @@
 """Tests of caseseries.data.validate: a small valid dataset, then one malformed input per check."""
 
 import argparse
+import codecs
 import csv
 import hashlib
 import subprocess
@@ -248,10 +249,11 @@ def test_not_utf8_names_the_line(raw_dir):
     assert "0xe9" in problem.rule
 
 
-def test_utf8_bom_is_rejected_with_a_hint(raw_dir):
+def test_utf8_bom_is_accepted(raw_dir):
+    # Excel's "CSV UTF-8" starts the file with a byte-order mark; the text is UTF-8 all the same.
     path = raw_dir / "patients.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert_problem(only_problem(raw_dir), "patients.csv", 1, None, None, "without BOM")
+    assert list(load_raw(raw_dir)["patients"]["patient_id"]) == ["P01", "S03-P0042"]
 
 
 def test_semicolon_separated_file(raw_dir):
@@ -308,8 +310,8 @@ def test_patients_file_with_header_only(raw_dir):
 
 def test_unclosed_quote(raw_dir):
     path = raw_dir / "patients.csv"
-    path.write_text(path.read_text() + '"P03,A,F,40,1,fall,1\n')
-    assert_problem(only_problem(raw_dir), "patients.csv", None, None, None, "cannot be read as CSV")
+    path.write_text(path.read_text() + '"P03,A,F,40,1,fall,1\n')  # header + 2 rows: line 4
+    assert_problem(only_problem(raw_dir), "patients.csv", 4, None, None, "double quote opened on this line is never closed")
 
 
 # --- blank lines ---
@@ -354,7 +356,7 @@ def test_age_not_a_number(raw_dir):
 
 def test_age_out_of_range(raw_dir):
     set_cell(raw_dir, "patients.csv", 2, "age", "130")
-    assert_problem(only_problem(raw_dir), "patients.csv", 2, "age", "130", "0-120")
+    assert_problem(only_problem(raw_dir), "patients.csv", 2, "age", "130", "outside the plausible range 0 to 120 years")
 
 
 def test_negative_years_since_injury(raw_dir):
@@ -646,3 +648,343 @@ def test_zero_cells_are_accepted_in_a_comparator_arm(tmp_path):
     patients = load_raw(tmp_path)["patients"]
     assert set(patients["arm"]) == {"msc", "placebo"}
     assert (patients.loc[patients["arm"] == "placebo", "cell_dose_1e8"] == 0).all()
+
+
+# --- messy exports (issue 10): each case says what a program or a person did, and the exact
+# problems expected, each with file, line, column, value and a fragment of the rule. Lines are
+# counted by hand from the valid dataset above: patients.csv has P01 on line 2 and S03-P0042 on
+# line 3; isncsci.csv and scim.csv have P01 on lines 2-4 (days -7, 90, 180) and S03-P0042 on
+# lines 5-7; adverse_events.csv has lines 2-3; safety_findings.csv lines 2-13.
+
+
+def rewrite(raw_dir: Path, file: str, edit) -> None:
+    """Replace a file's bytes by edit(bytes)."""
+    path = raw_dir / file
+    path.write_bytes(edit(path.read_bytes()))
+
+
+def reencode(encoding: str, mark: bytes = b""):
+    return lambda data: mark + data.decode("utf-8").encode(encoding)
+
+
+def with_line_endings(*endings: bytes):
+    """Join the lines with the given endings in turn (b"\\r": a lone CR, as old Mac Excel writes)."""
+
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")[:-1]
+        return b"".join(line + endings[i % len(endings)] for i, line in enumerate(lines))
+
+    return edit
+
+
+def insert_line(number: int, text: bytes):
+    """Make `text` line `number` of the file (the lines after it move down)."""
+
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        return b"\n".join(lines[: number - 1] + [text] + lines[number - 1 :])
+
+    return edit
+
+
+def then(*edits):
+    def edit(data: bytes) -> bytes:
+        for one in edits:
+            data = one(data)
+        return data
+
+    return edit
+
+
+def cell(file: str, line: int, column: str, value: str):
+    return lambda raw_dir: set_cell(raw_dir, file, line, column, value)
+
+
+def bytes_of(file: str, edit):
+    return lambda raw_dir: rewrite(raw_dir, file, edit)
+
+
+def steps(*changes):
+    def change(raw_dir):
+        for one in changes:
+            one(raw_dir)
+
+    return change
+
+
+PATIENTS_HEADER = b"patient_id,site,sex,age,years_since_injury,cause,cell_dose_1e8"
+WHOLE_FILE = None  # a problem about the whole file: no line
+
+MESSY_EXPORTS = {
+    # --- encodings: named from the byte-order mark or the NUL bytes; others at the first bad byte
+    "UTF-16 LE with BOM (Excel 'Unicode text')": (
+        bytes_of("patients.csv", reencode("utf-16-le", codecs.BOM_UTF16_LE)),
+        [("patients.csv", WHOLE_FILE, None, None, "UTF-16 (little-endian) text (byte-order mark)")]),
+    "UTF-16 BE with BOM": (
+        bytes_of("scim.csv", reencode("utf-16-be", codecs.BOM_UTF16_BE)),
+        [("scim.csv", WHOLE_FILE, None, None, "UTF-16 (big-endian) text (byte-order mark)")]),
+    "UTF-32 LE with BOM": (
+        bytes_of("adverse_events.csv", reencode("utf-32-le", codecs.BOM_UTF32_LE)),
+        [("adverse_events.csv", WHOLE_FILE, None, None, "UTF-32 (little-endian) text (byte-order mark)")]),
+    "UTF-32 BE with BOM": (
+        bytes_of("adverse_events.csv", reencode("utf-32-be", codecs.BOM_UTF32_BE)),
+        [("adverse_events.csv", WHOLE_FILE, None, None, "UTF-32 (big-endian) text (byte-order mark)")]),
+    "UTF-16 LE without BOM": (
+        bytes_of("isncsci.csv", reencode("utf-16-le")),
+        [("isncsci.csv", WHOLE_FILE, None, None, "looks like UTF-16 (little-endian) text without a byte-order mark")]),
+    "UTF-16 BE without BOM": (
+        bytes_of("safety_findings.csv", reencode("utf-16-be")),
+        [("safety_findings.csv", WHOLE_FILE, None, None, "looks like UTF-16 (big-endian)")]),
+    "UTF-32 LE without BOM": (
+        bytes_of("patients.csv", reencode("utf-32-le")),
+        [("patients.csv", WHOLE_FILE, None, None, "looks like UTF-32 (little-endian)")]),
+    "Windows-1252 curly quotes on line 3": (
+        steps(cell("adverse_events.csv", 3, "term", "\u201cinfection\u201d"), bytes_of("adverse_events.csv", reencode("cp1252"))),
+        [("adverse_events.csv", 3, None, None, "not valid UTF-8 (byte 0x93")]),
+    "Latin-1 in a file with lone CR line endings, line 3": (
+        steps(cell("patients.csv", 3, "cause", "chute (\u00e9tage)"),
+              bytes_of("patients.csv", then(reencode("latin-1"), with_line_endings(b"\r")))),
+        [("patients.csv", 3, None, None, "not valid UTF-8 (byte 0xe9")]),
+    "an Excel workbook saved as .csv": (
+        bytes_of("patients.csv", lambda data: b"PK\x03\x04\x14\x00\x06\x00" + bytes(64)),
+        [("patients.csv", WHOLE_FILE, None, None, "the file is a zip archive (an Excel .xlsx or OpenDocument workbook?), not CSV text")]),
+    "an old Excel .xls workbook": (
+        bytes_of("scim.csv", lambda data: bytes.fromhex("d0cf11e0a1b11ae1") + bytes(64)),
+        [("scim.csv", WHOLE_FILE, None, None, "the file is an old Excel .xls workbook")]),
+    "a file of blank lines and spaces": (
+        bytes_of("scim.csv", lambda data: b"\n  \r\n\t\n"),
+        [("scim.csv", WHOLE_FILE, None, None, "empty file")]),
+    "a blank first line above the header": (
+        bytes_of("scim.csv", lambda data: b"\n" + data),
+        [("scim.csv", 1, None, None, "the first line is blank")]),
+    "Excel's sep= line": (
+        bytes_of("safety_findings.csv", lambda data: b"sep=,\r\n" + data),
+        [("safety_findings.csv", 1, None, None, "Excel's separator hint, not the header")]),
+    "pipe-separated": (
+        bytes_of("safety_findings.csv", lambda data: data.replace(b",", b"|")),
+        [("safety_findings.csv", 1, None, None, "pipe-separated? the contract is comma-separated")]),
+    # --- line endings: LF, CRLF and a lone CR each end a line, in any mix
+    "lone CR line endings (old Mac Excel), bad sex on line 3": (
+        steps(cell("patients.csv", 3, "sex", "X"), bytes_of("patients.csv", with_line_endings(b"\r"))),
+        [("patients.csv", 3, "sex", "X", "not an allowed sex (allowed: F, M)")]),
+    "mixed CRLF, LF and CR, bad day on line 5": (
+        steps(cell("isncsci.csv", 5, "day", "x"), bytes_of("isncsci.csv", with_line_endings(b"\r\n", b"\n", b"\r"))),
+        [("isncsci.csv", 5, "day", "x", "not an integer")]),
+    "CRLF file with a blank line 4": (
+        bytes_of("scim.csv", then(insert_line(4, b""), with_line_endings(b"\r\n"))),
+        [("scim.csv", 4, None, None, "blank line between data rows")]),
+    "CR file with a blank line 3": (
+        bytes_of("scim.csv", then(insert_line(3, b""), with_line_endings(b"\r"))),
+        [("scim.csv", 3, None, None, "blank line between data rows")]),
+    "quoted CRLF inside a term: the next record starts on line 4": (
+        steps(cell("adverse_events.csv", 2, "term", "headache\r\nand nausea"), cell("adverse_events.csv", 3, "grade", "9")),
+        [("adverse_events.csv", 4, "grade", "9", "not an allowed CTCAE grade")]),
+    "quoted lone CR inside an outcome, in a CR file": (
+        steps(cell("adverse_events.csv", 3, "grade", "0"),  # (the csv module would not quote a lone CR)
+              bytes_of("adverse_events.csv", then(lambda data: data.replace(b",recovered\n", b',"recovered\rlater"\n', 1),
+                                                  with_line_endings(b"\r")))),
+        [("adverse_events.csv", 4, "grade", "0", "not an allowed CTCAE grade")]),
+    # --- the header
+    "a trailing delimiter on every line": (
+        bytes_of("patients.csv", lambda data: data.replace(b"\n", b",\n")),
+        [("patients.csv", 1, None, None, "column 8 has an empty name (a trailing delimiter?)")]),
+    "an empty column name in the middle": (
+        bytes_of("patients.csv", lambda data: data.replace(b",sex,", b",,", 1)),
+        [("patients.csv", WHOLE_FILE, "sex", None, "missing required column"),
+         ("patients.csv", 1, None, None, "column 3 has an empty name")]),
+    "R's write.csv row names": (
+        bytes_of("patients.csv", lambda data: b"\n".join(
+            [b'"",' + line if i == 0 else b'"%d",' % i + line for i, line in enumerate(data.split(b"\n")[:-1])]) + b"\n"),
+        [("patients.csv", 1, None, None, "R's row names")]),
+    "a header of empty names only": (
+        bytes_of("safety_findings.csv", lambda data: b",,," + data[data.index(b"\n"):]),
+        [("safety_findings.csv", WHOLE_FILE, name, None, "missing required column") for name in ("check", "day", "patient_id", "result")]
+        + [("safety_findings.csv", 1, None, None, f"column {i} has an empty name") for i in (1, 2, 3)]
+        + [("safety_findings.csv", 1, None, None, "column 4 has an empty name (a trailing delimiter?)")]),
+    "a first column without a name that does not number the rows": (
+        bytes_of("patients.csv", lambda data: b"\n".join(
+            [b"," + line if i == 0 else b"x%d," % i + line for i, line in enumerate(data.split(b"\n")[:-1])]) + b"\n"),
+        [("patients.csv", 1, None, None, "column 1 has an empty name")]),
+    "a duplicate column once spaces are stripped": (
+        lambda raw_dir: add_column(raw_dir, "patients.csv", " sex\u00a0", "F"),
+        [("patients.csv", 1, "sex", None, "duplicate column in the header")]),
+    "a column name in other letter case": (
+        bytes_of("patients.csv", lambda data: data.replace(b"patient_id", b"Patient_ID", 1)),
+        [("patients.csv", WHOLE_FILE, "Patient_ID", None, "unknown column (not in the contract); did you mean 'patient_id'?"),
+         ("patients.csv", WHOLE_FILE, "patient_id", None, "missing required column")]),
+    # --- rows
+    "the header again on line 3 (two exports pasted together)": (
+        steps(bytes_of("patients.csv", insert_line(3, PATIENTS_HEADER)), cell("patients.csv", 4, "sex", "X")),
+        [("patients.csv", 3, None, None, "the header row again (two exports pasted together?)"),
+         ("patients.csv", 4, "sex", "X", "not an allowed sex")]),
+    "the header again, with spaces around its names": (
+        bytes_of("patients.csv", insert_line(3, b" patient_id , site,sex\xc2\xa0,age,years_since_injury,cause,cell_dose_1e8 ")),
+        [("patients.csv", 3, None, None, "the header row again")]),
+    "the 137-column ISNCSCI header again on line 5, reported once": (
+        bytes_of("isncsci.csv", lambda data: insert_line(5, data.split(b"\n")[0])(data)),
+        [("isncsci.csv", 5, None, None, "the header row again")]),
+    "a line cut short": (
+        bytes_of("patients.csv", lambda data: data + b"P03,A,F\n"),
+        [("patients.csv", 4, None, None, "3 fields but the header has 7 columns")]),
+    "a line of spaces between the rows": (
+        bytes_of("patients.csv", insert_line(3, b"   \t")),
+        [("patients.csv", 3, None, None, "blank line between data rows")]),
+    "a line of empty fields between the rows": (
+        bytes_of("patients.csv", insert_line(3, b",,,,,,")),
+        [("patients.csv", 3, None, None, "blank line between data rows")]),
+    "a double quote never closed on line 2": (
+        bytes_of("adverse_events.csv", lambda data: data.replace(b",headache,", b',"headache,', 1)),
+        [("adverse_events.csv", 2, None, None, "a double quote opened on this line is never closed")]),
+    "a no-break space inside a coded value": (
+        cell("isncsci.csv", 2, "right_motor_C7", "N\u00a0T"),
+        [("isncsci.csv", 2, "right_motor_C7", "N\u00a0T", "not an allowed motor grade")]),
+    # --- integers and numbers: ASCII only, any size reported, never a crash
+    "a day beyond int64": (
+        cell("isncsci.csv", 3, "day", "99999999999999999999"),
+        [("isncsci.csv", 3, "day", "99999999999999999999", "outside the plausible range -365 to 3650 days")]),
+    "a day of 5000 digits": (
+        cell("scim.csv", 3, "day", "9" * 5000),
+        [("scim.csv", 3, "day", "9" * 5000, "outside the plausible range -365 to 3650 days")]),
+    "a negative day beyond int64": (
+        cell("safety_findings.csv", 2, "day", "-99999999999999999999"),
+        [("safety_findings.csv", 2, "day", "-99999999999999999999", "plausibility: follow_up_days")]),
+    "a typographic minus sign": (
+        cell("isncsci.csv", 2, "day", "\u22127"),
+        [("isncsci.csv", 2, "day", "\u22127", "not an integer (a typographic dash or minus sign; type '-')")]),
+    "Arabic-Indic digits": (
+        cell("scim.csv", 3, "day", "\u0669\u0660"),
+        [("scim.csv", 3, "day", "\u0669\u0660", "not an integer (digits other than 0-9")]),
+    "full-width digits": (
+        cell("scim.csv", 3, "day", "\uff19\uff10"),
+        [("scim.csv", 3, "day", "\uff19\uff10", "not an integer (digits other than 0-9")]),
+    "a day in exponent notation": (
+        cell("isncsci.csv", 3, "day", "9e1"),
+        [("isncsci.csv", 3, "day", "9e1", "not an integer")]),
+    "day 090 is day 90: a duplicate": (
+        cell("scim.csv", 4, "day", "090"),
+        [("scim.csv", 4, "patient_id+day", "P01, 090", "duplicate patient_id+day")]),
+    "a decimal comma": (
+        cell("patients.csv", 2, "age", "34,5"),
+        [("patients.csv", 2, "age", "34,5", "not a number (a decimal comma or digit group?")]),
+    "digits in groups": (
+        cell("patients.csv", 2, "cell_dose_1e8", "1 200"),
+        [("patients.csv", 2, "cell_dose_1e8", "1 200", "not a number (digits in groups?")]),
+    "an age of 1e400": (
+        cell("patients.csv", 3, "age", "1e400"),
+        [("patients.csv", 3, "age", "1e400", "outside the plausible range 0 to 120 years")]),
+    "an age written nan": (
+        cell("patients.csv", 3, "age", "nan"),
+        [("patients.csv", 3, "age", "nan", "not a number")]),
+    "an age written Infinity": (
+        cell("patients.csv", 2, "age", "Infinity"),
+        [("patients.csv", 2, "age", "Infinity", "not a number")]),
+    "a negative age": (
+        cell("patients.csv", 2, "age", "-3"),
+        [("patients.csv", 2, "age", "-3", "must be 0 or more")]),
+    "years since injury above age": (
+        steps(cell("patients.csv", 2, "age", "25"), cell("patients.csv", 2, "years_since_injury", "30")),
+        [("patients.csv", 2, "years_since_injury", "30", "years since injury above the age at infusion (25)")]),
+    "a raw cell count in the x10^8 column": (
+        cell("patients.csv", 2, "cell_dose_1e8", "1.26e8"),
+        [("patients.csv", 2, "cell_dose_1e8", "1.26e8", "a raw cell count? 1.26e+08 cells is 1.26 in this column")]),
+    "a raw cell count in plain digits": (
+        cell("patients.csv", 3, "cell_dose_1e8", "126000000"),
+        [("patients.csv", 3, "cell_dose_1e8", "126000000", "1.26e+08 cells is 1.26 in this column (cells x 10^8)")]),
+    "a dose in another unit": (
+        cell("patients.csv", 3, "cell_dose_1e8", "126"),
+        [("patients.csv", 3, "cell_dose_1e8", "126", "another unit? this column is in cells x 10^8: 1.26 means 126,000,000 cells")]),
+    "a dose below the plausible range": (
+        cell("patients.csv", 3, "cell_dose_1e8", "0.001"),
+        [("patients.csv", 3, "cell_dose_1e8", "0.001", "outside the plausible range 0.01 to 100 (config.yaml plausibility: cell_dose_1e8)")]),
+    "a raw cell count per kg": (
+        steps(lambda raw_dir: add_column(raw_dir, "patients.csv", "cell_dose_per_kg_1e6", "1.3"),
+              cell("patients.csv", 2, "cell_dose_per_kg_1e6", "1300000")),
+        [("patients.csv", 2, "cell_dose_per_kg_1e6", "1300000", "1.3e+06 cells per kg is 1.3 in this column (cells x 10^6 per kg)")]),
+    "an adverse event 14 years after the infusion": (
+        cell("adverse_events.csv", 2, "onset_day", "5000"),
+        [("adverse_events.csv", 2, "onset_day", "5000", "outside the plausible range -365 to 3650 days (config.yaml plausibility: onset_days)")]),
+    "a safety check 400 days before the infusion": (
+        cell("safety_findings.csv", 5, "day", "-400"),
+        [("safety_findings.csv", 5, "day", "-400", "(config.yaml plausibility: follow_up_days)")]),
+    # --- control characters, in any column
+    "NUL in a term": (
+        cell("adverse_events.csv", 2, "term", "head\x00ache"),
+        [("adverse_events.csv", 2, "term", "head\x00ache", "contains NUL (U+0000), invisible in the report")]),
+    "BEL in a cause": (
+        cell("patients.csv", 3, "cause", "fall\x07"),
+        [("patients.csv", 3, "cause", "fall\x07", "contains BEL (U+0007)")]),
+    "an ANSI escape in an outcome": (
+        cell("adverse_events.csv", 3, "outcome", "\x1b[31mrecovered"),
+        [("adverse_events.csv", 3, "outcome", "\x1b[31mrecovered", "contains ESC (U+001B)")]),
+    "DEL in a site": (
+        cell("patients.csv", 2, "site", "A\x7f"),
+        [("patients.csv", 2, "site", "A\x7f", "contains DEL (U+007F)")]),
+    "a C1 control (NEL) in a term": (
+        cell("adverse_events.csv", 2, "term", "rash\x85spreading"),
+        [("adverse_events.csv", 2, "term", "rash\x85spreading", "contains a control character (U+0085)")]),
+    "a form feed after a motor grade": (
+        cell("isncsci.csv", 4, "left_motor_L3", "5\x0c"),
+        [("isncsci.csv", 4, "left_motor_L3", "5\x0c", "contains form feed (U+000C)")]),
+    # --- letter case of coded values
+    "'yes' for the anal value Yes": (
+        cell("isncsci.csv", 3, "vac", "yes"),
+        [("isncsci.csv", 3, "vac", "yes", "allowed: Yes, No, NT); did you mean 'Yes'? (case matters)")]),
+    "'f' for sex F": (
+        cell("patients.csv", 2, "sex", "f"),
+        [("patients.csv", 2, "sex", "f", "did you mean 'F'?")]),
+    # --- dataset.yaml
+    "dataset.yaml in UTF-16": (
+        bytes_of("dataset.yaml", reencode("utf-16-le", codecs.BOM_UTF16_LE)),
+        [("dataset.yaml", WHOLE_FILE, None, None, "UTF-16 (little-endian) text")]),
+    "dataset.yaml with a date that does not exist": (
+        bytes_of("dataset.yaml", lambda data: data.replace(b"version: 1", b"version: 2024-02-30")),
+        [("dataset.yaml", WHOLE_FILE, None, None, "not valid YAML")]),
+}
+
+
+@pytest.mark.parametrize("change, expected", list(MESSY_EXPORTS.values()), ids=list(MESSY_EXPORTS))
+def test_messy_export_gets_a_clear_answer(raw_dir, change, expected):
+    change(raw_dir)
+    problems = problems_of(raw_dir)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [e[:4] for e in expected]
+    for problem, (*_, fragment) in zip(problems, expected):
+        assert fragment in problem.rule, (problem.rule, fragment)
+
+
+# What is accepted: (change, file stem, line, column, the value the typed table holds).
+ACCEPTED_EXPORTS = {
+    "UTF-8 with a byte-order mark (Excel 'CSV UTF-8')": (
+        bytes_of("scim.csv", lambda data: codecs.BOM_UTF8 + data), "scim", 2, "patient_id", "P01"),
+    "CRLF line endings and trailing blank lines with spaces": (
+        bytes_of("isncsci.csv", lambda data: with_line_endings(b"\r\n")(data) + b"  \r\n\r\n"), "isncsci", 7, "day", 180),
+    "lone CR line endings": (bytes_of("patients.csv", with_line_endings(b"\r")), "patients", 3, "sex", "M"),
+    "no line ending after the last row": (bytes_of("patients.csv", lambda data: data.rstrip(b"\n")), "patients", 3, "age", 51.5),
+    "a no-break space around a name in the header": (
+        bytes_of("patients.csv", lambda data: data.replace(b",sex,", b",\xc2\xa0sex\xc2\xa0,", 1)), "patients", 2, "sex", "F"),
+    "no-break spaces around sex": (cell("patients.csv", 2, "sex", "\u00a0F\u00a0"), "patients", 2, "sex", "F"),
+    "a thin space before a motor grade": (cell("isncsci.csv", 2, "right_motor_C5", "\u20094"), "isncsci", 2, "right_motor_C5", "4"),
+    "ideographic spaces around a SCIM item": (cell("scim.csv", 3, "item_01", "\u30003\u3000"), "scim", 3, "item_01", 3),
+    "a tab and a space around 'Yes'": (cell("adverse_events.csv", 2, "serious", "\tYes "), "adverse_events", 2, "serious", "yes"),
+    "a zero-width space before a result": (cell("safety_findings.csv", 2, "result", "\u200bno"), "safety_findings", 2, "result", "no"),
+    "a narrow no-break space after an age": (cell("patients.csv", 2, "age", "34\u202f"), "patients", 2, "age", 34.0),
+    "a no-break space after a patient id in another file": (cell("scim.csv", 2, "patient_id", "P01\u00a0"), "scim", 2, "patient_id", "P01"),
+    "a day with a plus sign": (cell("isncsci.csv", 3, "day", "+90"), "isncsci", 3, "day", 90),
+    "a quoted value with a comma and quotes": (
+        cell("adverse_events.csv", 2, "term", 'rash, "mild"'), "adverse_events", 2, "term", 'rash, "mild"'),
+    "dataset.yaml with a byte-order mark": (bytes_of("dataset.yaml", lambda data: codecs.BOM_UTF8 + data), "dataset", None, "name", "test-series"),
+}
+
+
+@pytest.mark.parametrize("change, table, line, column, expected", list(ACCEPTED_EXPORTS.values()), ids=list(ACCEPTED_EXPORTS))
+def test_messy_export_that_is_accepted(raw_dir, change, table, line, column, expected):
+    change(raw_dir)
+    loaded = load_raw(raw_dir)
+    value = loaded[table][column] if line is None else loaded[table].loc[line - 2, column]
+    assert value == expected and type(value) is type(expected) or value == expected
+
+
+@pytest.mark.parametrize("dose", ["1e999", "0.001"])
+def test_a_dose_no_unit_explains_gets_no_unit_hint(raw_dir, dose):
+    set_cell(raw_dir, "patients.csv", 3, "cell_dose_1e8", dose)
+    problem = only_problem(raw_dir)
+    assert problem.rule == "outside the plausible range 0.01 to 100 (config.yaml plausibility: cell_dose_1e8)"

@@ -47,18 +47,21 @@ def _contract_checked(load, *args):
 
 
 def validate_table(input, output, params) -> None:
+    from caseseries.data.plausibility import from_config
     from caseseries.data.validate import load_table
 
     table = Path(output[0]).stem
-    frame = _contract_checked(load_table, Path(params.raw_dir), table)
+    frame = _contract_checked(load_table, Path(params.raw_dir), table, from_config(params.plausibility))
     tables.write(frame, output[0])
     log.info("%s: %d rows validated", table, len(frame))
 
 
 def validate_dataset(input, output, params) -> None:
+    from caseseries.data.plausibility import from_config
     from caseseries.data.validate import load_dataset_description
 
-    tables.write_json(_contract_checked(load_dataset_description, Path(params.raw_dir)), output[0])
+    description = _contract_checked(load_dataset_description, Path(params.raw_dir), from_config(params.plausibility))
+    tables.write_json(description, output[0])
 
 
 def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:

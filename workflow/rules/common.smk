@@ -1,8 +1,9 @@
+import sys
 from pathlib import Path
 
-import pandas as pd
-
 from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
+from caseseries.data.csvfile import distinct_values
+from caseseries.data.plausibility import from_config as plausibility_bounds
 from caseseries.data.sharding import shard_name
 from caseseries.analysis.visits import check_windows
 
@@ -17,6 +18,10 @@ ENV = "../../envs/caseseries.yaml"
 LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 
 check_windows(config["visits"])
+try:
+    plausibility_bounds(config["plausibility"])
+except ValueError as error:
+    raise WorkflowError(str(error))
 
 
 def raw(table):
@@ -27,15 +32,10 @@ def site_shards():
     """Shard names, one per site in patients.csv, so that per-site work runs as parallel jobs
     (on a cluster, each its own job). Read when the workflow starts; if the file cannot be read,
     no shard is planned and validation reports the problem."""
-    # Read as validation reads it (no NA guessing, stripped), so that the shards match the sites
-    # split_by_site finds in the validated table. Missing or malformed: validation says why.
-    try:
-        table = pd.read_csv(
-            raw("patients"), usecols=["site"], dtype=str, keep_default_na=False
-        )
-    except (OSError, ValueError):
-        return []
-    sites = table["site"].str.strip().unique()
+    # Read by validation's own reader (same encodings, line endings, stripping), so that the
+    # shards match the sites split_by_site finds in the validated table. Missing or malformed:
+    # no shards, and validation says why.
+    sites = distinct_values(raw("patients"), "site")
     return sorted({shard_name(site) for site in sites})
 
 
@@ -81,6 +81,26 @@ def remove_report():
         return
     for path in REPORT.glob("manuscript.*"):
         path.unlink()
+
+
+def check_raw_data():
+    """Run on start, before any job: every raw file against the contract (all problems at
+    once), so that a bad file costs no scoring work. Skipped while the raw files, the
+    validation code and the bounds are those of the last check that passed."""
+    from caseseries.data.validate import ContractError, check_once
+
+    try:
+        check_once(
+            RAW,
+            plausibility_bounds(config["plausibility"]),
+            INTERIM / "raw_data_checked.json",
+            VALIDATION_CODE,
+        )
+    except ContractError as error:
+        # The listing is the whole message: no Snakemake error block, no traceback.
+        remove_report()
+        print(f"\n{error}\n\nNo job was started.\n", file=sys.stderr)
+        raise SystemExit(1)
 
 
 RUN_LOCKS = []  # open lock files, held until this Snakemake process exits

@@ -1,5 +1,15 @@
-# One job per raw file, so that a change in one file reruns only what depends on it. A job that
-# finds a problem checks every file and reports all problems of all files together.
+# One job per raw file, so that a change in one file reruns only what depends on it. Before any
+# job starts, check_raw_data (common.smk, run on start) has checked every raw file: a bad file
+# stops the run with all problems of all files, before any scoring job. A job that still finds a
+# problem (a file changed meanwhile) checks every file and reports all problems together.
+
+VALIDATION_CODE = library(
+    "data.validate",
+    "data.csvfile",
+    "data.plausibility",
+    "data.privacy",
+    "data.problems",
+)
 
 
 rule validate_table:
@@ -7,7 +17,7 @@ rule validate_table:
     input:
         table=lambda wildcards: raw(wildcards.table),
         patients=raw("patients"),
-        code=library("data.validate", "data.privacy"),
+        code=VALIDATION_CODE,
     output:
         INTERIM / "validated" / "{table}.csv",
     log:
@@ -18,6 +28,7 @@ rule validate_table:
         ENV
     params:
         raw_dir=RAW,
+        plausibility=config["plausibility"],
     script:
         "../scripts/validate_table.py"
 
@@ -26,7 +37,7 @@ rule validate_dataset:
     """Check dataset.yaml (name, version, synthetic, source, licence)."""
     input:
         dataset=RAW / DATASET_DESCRIPTION,
-        code=library("data.validate", "data.privacy"),
+        code=VALIDATION_CODE,
     output:
         INTERIM / "validated" / "dataset.json",
     log:
@@ -35,5 +46,6 @@ rule validate_dataset:
         ENV
     params:
         raw_dir=RAW,
+        plausibility=config["plausibility"],
     script:
         "../scripts/validate_dataset.py"

@@ -31,12 +31,13 @@ Rules
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
 
 from caseseries.data import contract as c
-from caseseries.data.validate import Problem
+from caseseries.data.problems import Problem
 
 # --- column names ------------------------------------------------------------------------------
 
@@ -183,22 +184,54 @@ def _checks_for(file: str, column: str):
     return CODED_CHECKS
 
 
-def _identifiers_among(values: pd.Series, checks) -> dict[str, tuple[str, str]]:
-    """{value: (kind, masked match)} for the values that look like an identifier."""
-    found: dict[str, tuple[str, str]] = {}
-    for kind, pattern in checks:
-        todo = values[~values.isin(list(found))]
-        matched = todo.str.extract(f"({pattern})", expand=False).dropna()
-        for value, match in zip(todo.loc[matched.index], matched):
-            found[value] = (kind, mask(kind, match))
+@functools.cache
+def _compiled(checks) -> tuple[re.Pattern, list[tuple[str, re.Pattern]]]:
+    """Any-of pattern (one search rules out most values), and each check's own pattern."""
+    anything = re.compile("|".join(f"(?:{pattern})" for _, pattern in checks))
+    return anything, [(kind, re.compile(pattern)) for kind, pattern in checks]
+
+
+def _identify(value: str, checks) -> tuple[str, str] | None:
+    """(kind, masked match) if the value looks like an identifier: the first kind in `checks`
+    that matches, masked from the leftmost match of that kind's pattern."""
+    anything, patterns = _compiled(checks)
+    if anything.search(value) is None:
+        return None
+    for kind, pattern in patterns:
+        match = pattern.search(value)
+        if match is not None:
+            return kind, mask(kind, match.group())
+    return None
+
+
+def _identifiers_among(values, checks, memo: dict) -> dict[str, tuple[str, str]]:
+    """{value: (kind, masked match)} for the values that look like an identifier. `memo` keeps
+    the verdicts between files: the patient ids of every file are checked once."""
+    verdicts = memo.setdefault(checks, {})
+    found = {}
+    for value in values:
+        if value not in verdicts:
+            verdicts[value] = _identify(value, checks)
+        if verdicts[value] is not None:
+            found[value] = verdicts[value]
     return found
 
 
-def identifier_problems(file: str, frame: pd.DataFrame, lines: pd.Series) -> list[Problem]:
+def _distinct(values: pd.Series):
+    """The distinct values of a column (of a categorical one: its categories, which may include
+    values no row holds: harmless, since problems are found through the rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.categories
+    return (v for v in values.unique() if isinstance(v, str))  # no NaN
+
+
+def identifier_problems(file: str, frame: pd.DataFrame, lines: pd.Series, memo: dict | None = None) -> list[Problem]:
     """Problems for column names and cells of one file that look like direct identifiers.
 
-    `lines` maps each frame index to its line in the file (header = 1), as validate reads it.
+    `lines` maps each frame index to its line in the file (header = 1), as validate reads it;
+    `memo` (optional, one dict for all files of a dataset) spares checking a value twice.
     """
+    memo = {} if memo is None else memo
     known = CONTRACT_COLUMNS.get(file, ())
     problems = []
     groups: dict[tuple, list[str]] = {}  # checks -> the columns they apply to
@@ -212,8 +245,8 @@ def identifier_problems(file: str, frame: pd.DataFrame, lines: pd.Series) -> lis
     for checks, columns in groups.items():
         # The regexes run once on the distinct values of all these columns: a coded column of
         # 10^6 cells holds a handful of them.
-        distinct = {v for col in columns for v in frame[col].unique() if isinstance(v, str)}  # no NaN
-        found = _identifiers_among(pd.Series(sorted(distinct), dtype=object), checks)
+        distinct = set().union(*(_distinct(frame[col]) for col in columns))
+        found = _identifiers_among(distinct, checks, memo)
         if not found:
             continue
         for column in columns:

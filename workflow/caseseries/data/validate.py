@@ -1,466 +1,396 @@
 """Check the raw data (RAW_DIR) against the data contract and report every problem.
 
-`load_raw(raw_dir)` reads every contract file, checks it and either returns clean typed tables
-or raises one `ContractError` listing every problem found in every file, each with the line
-number a user sees in an editor (header = line 1). Column checks are pandera schemas run on the
-raw strings (so nothing is coerced before it is checked); cross-file checks are plain pandas.
+`load_raw(raw_dir, bounds)` reads every contract file, checks it and either returns clean typed
+tables or raises one `ContractError` listing every problem found in every file, each with the
+line a user sees in an editor (header = line 1), the column, the value and the rule.
+`check_dataset` runs the same checks without building the tables; `load_table` checks one file
+and its patient ids. `python -m caseseries validate RAW_DIR [--config config.yaml]` runs them
+with the study's plausibility bounds (caseseries.data.plausibility).
 
-Decisions:
-- Surrounding whitespace in a cell is stripped; an empty cell is a missing value.
-- `serious`, `relatedness` and safety `result` are compared case-insensitively and returned
-  lower-case; every other coded value (sex, exam cells, AIS, check names) must match exactly.
-- Blank lines between data rows are reported; blank lines at the end of a file are tolerated
-  silently (editors add them).
-- Optional contract columns that are absent are added as all-missing columns, so downstream
-  code can rely on them.
+How a file is read (encodings, line endings, whitespace, blank and repeated header lines,
+unnamed columns): caseseries.data.csvfile. The checks here run once per distinct value of a
+column, on the stripped text, so nothing is coerced before it is checked:
+- Coded values (sex, exam cells, grades, check names) must match exactly, except `serious`,
+  `relatedness` and safety `result`, compared case-insensitively and returned lower-case.
+- Integers and numbers are written in ASCII: digits 0-9, an optional leading '+' or '-', a
+  decimal point and exponent for numbers. Other digits, a typographic minus, a decimal comma or
+  digit groups get a hint. Values of any size are caught by the plausibility bounds.
+- Plausibility: age, years since injury (and not above age), cell doses (a value that looks
+  like a raw cell count or another unit gets a hint), assessment and adverse-event onset days.
+- Control characters (U+0000-U+001F but tab, line feed and carriage return; U+007F-U+009F) are
+  refused in every column: invisible, they change what a reader of the report sees.
+- Keys are unique on their typed values (day '090' is day 90); every patient id of the other
+  files is in patients.csv.
+- Direct identifiers (caseseries.data.privacy) are problems too, reported masked; other messages
+  about the same cells are left out so that no message repeats an identifier.
+- Optional contract columns that are absent are added as all-missing columns.
 - Nothing is ever written: the raw directory is read-only.
-- Direct identifiers (names, dates, phone numbers, e-mail addresses, record numbers; see
-  caseseries.data.privacy) are problems too, reported masked; other messages about the same cells
-  are left out so that no message repeats an identifier.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import codecs
+import difflib
+import json
+import math
 import re
 import sys
-import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import yaml
 
 from caseseries.data import contract as c
+from caseseries.data import csvfile, plausibility, privacy
+from caseseries.data.csvfile import RawTable
+from caseseries.data.plausibility import Bounds
+from caseseries.data.problems import LISTING_LIMIT, ContractError, Problem  # noqa: F401 (re-exported)
 
 PATIENT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}"
-INTEGER_PATTERN = r"[+-]?\d+"
-NUMBER_PATTERN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+INTEGER = re.compile(r"[+-]?[0-9]+")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+MAX_DIGITS = 18  # an integer with more digits is out of every range (and int() of 5000 digits fails)
+CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
+                 0x1B: "ESC", 0x7F: "DEL"}
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+VECTORISE_ABOVE = 1000  # distinct values of a column; below, plain Python is faster
 DATASET_KEYS = ("name", "version", "synthetic", "source", "licence")
-LISTING_LIMIT = 200  # lines of the error message; `.problems` always holds all of them
-UTF8_BOM = b"\xef\xbb\xbf"
+DEFAULT_CONFIG = Path("config.yaml")
+
+# --- rules for one distinct value ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One contract violation; `row` is the line in the file (header = 1), None if file-level."""
+class Check:
+    """`rule(value)`: the rule a stripped, non-empty value breaks, or None. `passes(values)`, if
+    given, marks in one vectorised step the distinct values that certainly pass (only for speed:
+    a column of 10^5 patient ids), so that `rule` runs on the others only."""
 
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    rule: str
-
-    def __str__(self) -> str:
-        where = self.file if self.row is None else f"{self.file} line {self.row}"
-        parts = [where]
-        if self.column is not None:
-            parts.append(f"{'key' if self.file.endswith('.yaml') else 'column'} {self.column}")
-        if self.value is not None:
-            shown = self.value if len(self.value) <= 40 else self.value[:37] + "..."
-            parts.append(f"value {shown!r}")
-        return f"{', '.join(parts)}: {self.rule}"
+    rule: Callable[[str], "str | None"]
+    passes: Callable[[pd.Index], np.ndarray] | None = None
 
 
-def _sort_key(problem: Problem):
-    return (problem.file, -1 if problem.row is None else problem.row, problem.column or "")
+@dataclass(frozen=True)
+class Column:
+    check: Check | None = None  # None: any text
+    required: bool = True
+    nullable: bool = False
+    kind: type = str  # the type in the typed table: str, int or float
 
 
-class ContractError(Exception):
-    """The raw data break the contract; `.problems` lists every violation found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=_sort_key)
-        super().__init__(self._listing())
-
-    def _listing(self) -> str:
-        n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in the raw data (see the data contract):"]
-        lines += [f"  {p}" for p in self.problems[:LISTING_LIMIT]]
-        if n > LISTING_LIMIT:
-            lines.append(f"  ... and {n - LISTING_LIMIT} more")
-        return "\n".join(lines)
-
-
-# --- pandera checks on raw strings -------------------------------------------------------------
-
-
-def _allowed(values, what: str) -> pa.Check:
-    return pa.Check.isin(list(values), error=f"not an allowed {what} (allowed: {', '.join(values)})")
-
-
-def _allowed_any_case(values, what: str) -> pa.Check:
-    """Like _allowed but ignoring case: 'Yes' is read as 'yes' (see the module docstring)."""
+def _allowed(values, what: str, any_case: bool = False) -> Check:
+    accepted = sorted({v.lower() for v in values} if any_case else set(values))
     rule = f"not an allowed {what} (allowed: {', '.join(values)})"
-    return pa.Check(lambda s: s.str.lower().isin(list(values)), error=rule)
+
+    def check(value: str) -> str | None:
+        if (value.lower() if any_case else value) in accepted:
+            return None
+        same_letters = [v for v in values if v.lower() == value.lower()]
+        return rule + (f"; did you mean {same_letters[0]!r}? (case matters)" if same_letters else "")
+
+    def passes(distinct: pd.Index) -> np.ndarray:
+        return np.asarray((distinct.str.lower() if any_case else distinct).isin(accepted))
+
+    return Check(check, passes)
 
 
-def _matches(pattern: str, rule: str) -> pa.Check:
-    return pa.Check(lambda s: s.str.fullmatch(pattern), error=rule)
+def _matches(pattern: str, rule: str) -> Check:
+    compiled = re.compile(pattern)
+    return Check(lambda value: None if compiled.fullmatch(value) else rule,
+                 lambda distinct: np.asarray(distinct.str.fullmatch(pattern), dtype=bool))
 
 
-def _number_where(condition, rule: str) -> pa.Check:
-    """Range check on a numeric string; non-numbers pass here (the format check reports them)."""
-
-    def check(s: pd.Series) -> pd.Series:
-        number = pd.to_numeric(s.where(s.str.fullmatch(NUMBER_PATTERN)), errors="coerce")
-        return number.isna() | condition(number)
-
-    return pa.Check(check, error=rule)
-
-
-def _column(*checks: pa.Check, required: bool = True, nullable: bool = False) -> pa.Column:
-    return pa.Column(checks=list(checks), nullable=nullable, required=required)
-
-
-PATIENT_ID = _column(
-    _matches(PATIENT_ID_PATTERN, "not a pseudonymous patient id (letters, digits, '-', '_'; at most 20)")
-)
-INTEGER = _column(_matches(INTEGER_PATTERN, "not an integer"))
-NUMBER_RULE = "not a number"
-TEXT = _column()
+def _not_a_number(value: str, what: str) -> str:
+    """'not an integer' / 'not a number', with a hint at what was typed instead."""
+    rule = f"not {what}"
+    if any(ch.isdigit() and not ch.isascii() for ch in value):
+        return f"{rule} (digits other than 0-9; type them as 0-9)"
+    if any(ch in DASHES for ch in value):
+        return f"{rule} (a typographic dash or minus sign; type '-')"
+    if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", value):
+        return f"{rule} (a decimal comma or digit group? type a point for decimals, no separators)"
+    if re.fullmatch(r"[+-]?[0-9]+(?:[\s'_][0-9]+)+(?:\.[0-9]*)?", value):
+        return f"{rule} (digits in groups? type them without separators)"
+    return rule
 
 
-def _dose(required: bool = True) -> pa.Column:
-    # 0 is allowed here only for a comparator arm; _zero_dose_problems checks that there is one.
-    return _column(
-        _matches(NUMBER_PATTERN, NUMBER_RULE),
-        _number_where(lambda x: x >= 0, "must be greater than 0 (or 0 in a comparator arm)"),
-        required=required,
-        nullable=not required,
-    )
+def _integer(setting: str, bounds: Bounds) -> Check:
+    def check(value: str) -> str | None:
+        if not INTEGER.fullmatch(value):
+            return _not_a_number(value, "an integer")
+        digits = value.lstrip("+-").lstrip("0")
+        number = int(value) if len(digits) <= MAX_DIGITS else -math.inf if value.startswith("-") else math.inf
+        return plausibility.range_rule(setting, number, bounds, " days")
+
+    return Check(check)
 
 
-def _zero_dose_problems(file: str, parsed) -> list[Problem]:
+def _number(rule_of: Callable[[float], "str | None"]) -> Check:
+    def check(value: str) -> str | None:
+        if not NUMBER.fullmatch(value):
+            return _not_a_number(value, "a number")
+        return rule_of(float(value))
+
+    return Check(check)
+
+
+def _age(bounds: Bounds) -> Check:
+    return _number(lambda x: "must be 0 or more" if x < 0 else plausibility.range_rule("age", x, bounds, " years"))
+
+
+def _years_since_injury(bounds: Bounds) -> Check:
+    def rule(x: float) -> str | None:
+        return "must be 0 or more" if x < 0 else plausibility.range_rule("years_since_injury", x, bounds, " years")
+
+    return _number(rule)
+
+
+def _dose(column: str, bounds: Bounds) -> Check:
+    # 0 is a dose only in a comparator arm: _zero_dose_problems looks for the arm column.
+    def rule(x: float) -> str | None:
+        if x < 0:
+            return "must be greater than 0 (or 0 in a comparator arm)"
+        return None if x == 0 else plausibility.dose_rule(column, x, bounds)
+
+    return _number(rule)
+
+
+CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"  # Python's re and Arrow's RE2 read it alike
+CONTROL = re.compile(CONTROL_PATTERN)
+
+
+def _control_character(value: str) -> str | None:
+    found = CONTROL.search(value)
+    if found is None:
+        return None
+    code = ord(found.group())
+    name = CONTROL_NAMES.get(code, "a control character")
+    return f"contains {name} (U+{code:04X}), invisible in the report; remove it"
+
+
+# --- the contract, file by file -----------------------------------------------------------------
+
+PATIENT_ID = Column(_matches(PATIENT_ID_PATTERN, "not a pseudonymous patient id (letters, digits, '-', '_'; at most 20)"))
+TEXT = Column()
+OPTIONAL_TEXT = Column(required=False, nullable=True)
+
+
+def _columns(name: str, bounds: Bounds) -> dict[str, Column]:
+    """Column -> its rule, for the contract file `name`, under the given plausibility bounds."""
+    day = Column(_integer("follow_up_days", bounds), kind=int)
+    if name == "patients":
+        return {
+            "patient_id": PATIENT_ID,
+            "site": TEXT,
+            "sex": Column(_allowed(c.SEXES, "sex")),
+            "age": Column(_age(bounds), kind=float),
+            "years_since_injury": Column(_years_since_injury(bounds), kind=float),
+            "cause": TEXT,
+            "cell_dose_1e8": Column(_dose("cell_dose_1e8", bounds), kind=float),
+            "cell_dose_per_kg_1e6": Column(_dose("cell_dose_per_kg_1e6", bounds), False, True, float),
+            "arm": Column(required=False),
+        }
+    if name == "isncsci":
+        columns = {"patient_id": PATIENT_ID, "day": day}
+        columns |= dict.fromkeys(c.MOTOR_COLUMNS, Column(_allowed(c.MOTOR_VALUES, "motor grade")))
+        sensory = Column(_allowed(c.SENSORY_VALUES, "sensory grade"))
+        columns |= dict.fromkeys(c.LIGHT_TOUCH_COLUMNS + c.PIN_PRICK_COLUMNS, sensory)
+        columns |= dict.fromkeys(("vac", "dap"), Column(_allowed(c.ANAL_VALUES, "anal value")))
+        columns["recorded_ais"] = Column(_allowed(c.AIS_GRADES, "AIS grade"), required=False, nullable=True)
+        columns["standard"] = Column(_allowed(c.STANDARDS, "standard"), required=False, nullable=True)
+        nonkey = Column(_allowed(c.MOTOR_LEVELS, "motor level"), required=False, nullable=True)
+        return columns | dict.fromkeys(c.NONKEY_MUSCLE_COLUMNS, nonkey)
+    if name == "scim":
+        columns = {"patient_id": PATIENT_ID, "day": day}
+        for item, (label, values) in c.SCIM_ITEMS.items():
+            columns[item] = Column(_allowed([str(v) for v in values], f"SCIM-III {label} value"), kind=int)
+        return columns
+    if name == "adverse_events":
+        return {
+            "patient_id": PATIENT_ID,
+            "onset_day": Column(_integer("onset_days", bounds), kind=int),
+            "term": TEXT,
+            "system_organ_class": OPTIONAL_TEXT,
+            "grade": Column(_allowed(("1", "2", "3", "4", "5"), "CTCAE grade"), kind=int),
+            "serious": Column(_allowed(c.YES_NO, "serious value", any_case=True)),
+            "relatedness": Column(_allowed(c.RELATEDNESS, "relatedness", any_case=True)),
+            "outcome": TEXT,
+        }
+    if name == "safety_findings":
+        return {
+            "patient_id": PATIENT_ID,
+            "day": day,
+            "check": Column(_allowed(c.SAFETY_CHECKS, "safety check")),
+            "result": Column(_allowed(c.YES_NO, "result", any_case=True)),
+        }
+    raise KeyError(name)
+
+
+PRIMARY_KEYS = {
+    "patients": ("patient_id",),
+    "isncsci": ("patient_id", "day"),
+    "scim": ("patient_id", "day"),
+    "adverse_events": (),
+    "safety_findings": ("patient_id", "day", "check"),
+}
+LOWER_CASE_COLUMNS = {"adverse_events": ("serious", "relatedness"), "safety_findings": ("result",)}
+
+
+# --- checks of one file -------------------------------------------------------------------------
+
+
+def _column_problems(file: str, table: RawTable, columns: dict[str, Column]) -> list[Problem]:
+    frame, problems = table.frame, []
+    for name in columns:
+        if columns[name].required and name not in frame:
+            problems.append(Problem(file, None, name, None, "missing required column"))
+    for name in frame.columns:
+        if name not in columns:
+            close = difflib.get_close_matches(name.lower(), list(columns), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem(file, None, name, None, f"unknown column (not in the contract){hint}"))
+    return problems
+
+
+def _cell_problems(file: str, table: RawTable, columns: dict[str, Column]) -> list[Problem]:
+    """Each distinct value of a column is checked once; its rows are looked up only if it fails."""
+    problems = []
+    for name, values in table.frame.items():
+        spec = columns.get(name, TEXT)
+        codes = values.cat.codes.to_numpy()
+        distinct = values.cat.categories
+        suspect = np.ones(len(distinct), dtype=bool)
+        if len(distinct) > VECTORISE_ABOVE:  # e.g. 10^5 patient ids: one pass in Arrow's C++
+            distinct = pd.Index(distinct, dtype="str")
+            suspect = np.asarray(distinct.str.contains(CONTROL_PATTERN, regex=True), dtype=bool)
+            if spec.check is not None:
+                suspect |= ~spec.check.passes(distinct) if spec.check.passes else True
+        rules = {}
+        for code in np.flatnonzero(suspect):
+            value = distinct[code]
+            rule = _control_character(value) or (spec.check.rule(value) if spec.check else None)
+            if rule:
+                rules[code] = rule
+        if rules:
+            problems += [Problem(file, int(table.lines.iat[i]), name, distinct[codes[i]], rules[codes[i]])
+                         for i in np.flatnonzero(np.isin(codes, list(rules)))]
+        if not spec.nullable and name in columns:
+            problems += [Problem(file, int(table.lines.iat[i]), name, None, "missing value")
+                         for i in np.flatnonzero(codes < 0)]
+    return problems
+
+
+def _typed_key_codes(values: pd.Series, column: Column) -> np.ndarray:
+    """Codes of a key column by typed value (day '090' = day 90); -1 where missing or invalid."""
+    codes = values.cat.codes.to_numpy().astype(np.int64)
+    if column.kind is str:
+        return codes  # invalid text keys are reported by their own check; the categories are unique
+    typed = [int(v) if column.check.rule(v) is None else None for v in values.cat.categories]
+    keys, _ = pd.factorize(pd.Series(typed, dtype=object), use_na_sentinel=True)
+    return np.append(keys, -1)[codes]
+
+
+def _duplicate_key_problems(file: str, name: str, table: RawTable, columns: dict[str, Column]) -> list[Problem]:
+    key = PRIMARY_KEYS[name]
+    if not key or not all(col in table.frame for col in key):
+        return []
+    combined = np.zeros(len(table.frame), dtype=np.int64)
+    complete = np.ones(len(table.frame), dtype=bool)
+    for col in key:
+        codes = _typed_key_codes(table.frame[col], columns[col])
+        complete &= codes >= 0
+        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+    duplicated = pd.Series(combined).where(complete).duplicated(keep="first").to_numpy() & complete
+    rule = f"duplicate {'+'.join(key)} (already on an earlier line)"
+    return [
+        Problem(file, int(table.lines.iat[i]), "+".join(key), ", ".join(str(table.frame[col].iat[i]) for col in key), rule)
+        for i in np.flatnonzero(duplicated)
+    ]
+
+
+def _zero_dose_problems(file: str, table: RawTable) -> list[Problem]:
     """A dose of 0 means no cells: right for a comparator arm, wrong in a single-arm series."""
-    frame = parsed.frame
+    frame = table.frame
     if "arm" in frame:
         return []
     problems = []
     for column in ("cell_dose_1e8", "cell_dose_per_kg_1e6"):
         if column in frame:
-            zero = pd.to_numeric(frame[column], errors="coerce") == 0
-            problems += [Problem(file, int(parsed.lines[i]), column, frame.at[i, column],
-                                 "must be greater than 0 (0 cells needs an arm column: a comparator arm)")
-                         for i in frame.index[zero]]
+            values = frame[column]
+            zero_codes = [code for code, v in enumerate(values.cat.categories) if NUMBER.fullmatch(v) and float(v) == 0]
+            rule = "must be greater than 0 (0 cells needs an arm column: a comparator arm)"
+            problems += [Problem(file, int(table.lines.iat[i]), column, values.iat[i], rule)
+                         for i in np.flatnonzero(np.isin(values.cat.codes.to_numpy(), zero_codes))]
     return problems
 
 
-def _schema(name: str, columns: dict, key: tuple[str, ...] = ()) -> pa.DataFrameSchema:
-    # strict: unknown columns are reported; unique: duplicate primary keys (all after the first).
-    return pa.DataFrameSchema(
-        columns, name=name, strict=True, unique=list(key) or None, report_duplicates="exclude_first"
-    )
+def _valid_numbers(values: pd.Series, column: Column) -> np.ndarray:
+    """The value of each cell that passes its column's check; NaN elsewhere."""
+    parsed = [float(v) if column.check.rule(v) is None else np.nan for v in values.cat.categories]
+    return np.array(parsed + [np.nan])[values.cat.codes.to_numpy()]
 
 
-def _isncsci_columns() -> dict:
-    columns = {"patient_id": PATIENT_ID, "day": INTEGER}
-    columns |= {col: _column(_allowed(c.MOTOR_VALUES, "motor grade")) for col in c.MOTOR_COLUMNS}
-    sensory = c.LIGHT_TOUCH_COLUMNS + c.PIN_PRICK_COLUMNS
-    columns |= {col: _column(_allowed(c.SENSORY_VALUES, "sensory grade")) for col in sensory}
-    columns |= {col: _column(_allowed(c.ANAL_VALUES, "anal value")) for col in ("vac", "dap")}
-    columns["recorded_ais"] = _column(_allowed(c.AIS_GRADES, "AIS grade"), required=False, nullable=True)
-    columns["standard"] = _column(_allowed(c.STANDARDS, "standard"), required=False, nullable=True)
-    columns |= {
-        col: _column(_allowed(c.MOTOR_LEVELS, "motor level"), required=False, nullable=True)
-        for col in c.NONKEY_MUSCLE_COLUMNS
-    }
-    return columns
+def _years_above_age_problems(file: str, table: RawTable, columns: dict[str, Column]) -> list[Problem]:
+    """Compared only where both values pass their own checks: one problem per cell is enough."""
+    frame = table.frame
+    if "age" not in frame or "years_since_injury" not in frame:
+        return []
+    age = _valid_numbers(frame["age"], columns["age"])
+    years = _valid_numbers(frame["years_since_injury"], columns["years_since_injury"])
+    above = np.flatnonzero(years > age)
+    return [
+        Problem(file, int(table.lines.iat[i]), "years_since_injury", frame["years_since_injury"].iat[i],
+                f"years since injury above the age at infusion ({frame['age'].iat[i]})")
+        for i in above
+    ]
 
 
-def _scim_columns() -> dict:
-    columns = {"patient_id": PATIENT_ID, "day": INTEGER}
-    for item, (label, values) in c.SCIM_ITEMS.items():
-        columns[item] = _column(_allowed([str(v) for v in values], f"SCIM-III {label} value"))
-    return columns
-
-
-SCHEMAS = {
-    "patients": _schema(
-        "patients",
-        {
-            "patient_id": PATIENT_ID,
-            "site": TEXT,
-            "sex": _column(_allowed(c.SEXES, "sex")),
-            "age": _column(
-                _matches(NUMBER_PATTERN, NUMBER_RULE),
-                _number_where(lambda x: x.between(0, 120), "age out of range 0-120"),
-            ),
-            "years_since_injury": _column(
-                _matches(NUMBER_PATTERN, NUMBER_RULE),
-                _number_where(lambda x: x >= 0, "must be 0 or more"),
-            ),
-            "cause": TEXT,
-            "cell_dose_1e8": _dose(),
-            "cell_dose_per_kg_1e6": _dose(required=False),
-            "arm": _column(required=False),
-        },
-        key=("patient_id",),
-    ),
-    "isncsci": _schema("isncsci", _isncsci_columns(), key=("patient_id", "day")),
-    "scim": _schema("scim", _scim_columns(), key=("patient_id", "day")),
-    "adverse_events": _schema(
-        "adverse_events",
-        {
-            "patient_id": PATIENT_ID,
-            "onset_day": INTEGER,
-            "term": TEXT,
-            "system_organ_class": _column(required=False, nullable=True),
-            "grade": _column(_allowed(("1", "2", "3", "4", "5"), "CTCAE grade")),
-            "serious": _column(_allowed_any_case(c.YES_NO, "serious value")),
-            "relatedness": _column(_allowed_any_case(c.RELATEDNESS, "relatedness")),
-            "outcome": TEXT,
-        },
-    ),
-    "safety_findings": _schema(
-        "safety_findings",
-        {
-            "patient_id": PATIENT_ID,
-            "day": INTEGER,
-            "check": _column(_allowed(c.SAFETY_CHECKS, "safety check")),
-            "result": _column(_allowed_any_case(c.YES_NO, "result")),
-        },
-        key=("patient_id", "day", "check"),
-    ),
-}
-LOWER_CASE_COLUMNS = {"adverse_events": ("serious", "relatedness"), "safety_findings": ("result",)}
-OPTIONAL_COLUMNS = {
-    "patients": c.PATIENT_OPTIONAL_COLUMNS,
-    "isncsci": c.ISNCSCI_OPTIONAL_COLUMNS,
-    "adverse_events": c.ADVERSE_EVENT_OPTIONAL_COLUMNS,
-}
-TYPES = {
-    "patients": dict.fromkeys(("age", "years_since_injury", "cell_dose_1e8", "cell_dose_per_kg_1e6"), float),
-    "isncsci": {"day": int},
-    "scim": dict.fromkeys(("day",) + tuple(c.SCIM_ITEMS), int),
-    "adverse_events": {"onset_day": int, "grade": int},
-    "safety_findings": {"day": int},
-}
-PRIMARY_KEYS = {name: tuple(schema.unique or ()) for name, schema in SCHEMAS.items()}
-PANDERA_RULES = {
-    "column_in_dataframe": "missing required column",
-    "column_in_schema": "unknown column (not in the contract)",
-    "not_nullable": "missing value",
-}
-
-
-# --- reading one CSV file ----------------------------------------------------------------------
-
-
-@dataclass
-class _CsvFile:
-    """A parsed CSV: the frame (blank rows dropped) and the editor line of every frame row."""
-
-    frame: pd.DataFrame
-    lines: pd.Series
-
-
-def _decode(file: str, data: bytes, problems: list[Problem]) -> str | None:
-    if not data.strip():
-        problems.append(Problem(file, None, None, None, "empty file (the contract needs a header row)"))
-        return None
-    if data.startswith(UTF8_BOM):
-        problems.append(
-            Problem(
-                file, 1, None, None, "starts with a UTF-8 byte-order mark (BOM); save as UTF-8 without BOM"
-            )
-        )
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start : error.start + 1].hex()
-        rule = f"not valid UTF-8 (byte 0x{byte}: {error.reason}); re-save the file as UTF-8 (Latin-1/Windows-1252?)"
-        problems.append(Problem(file, line, None, None, rule))
-        return None
-
-
-def _header_problems(file: str, text: str) -> list[Problem]:
-    """Problems that make the rest of the file unreadable: wrong delimiter, duplicate columns."""
-    header = next(csv.reader([text.partition("\n")[0]]))
-    if len(header) == 1:
-        for delimiter, name in ((";", "semicolon"), ("\t", "tab")):
-            if delimiter in header[0]:
-                rule = f"{name}-separated? the contract is comma-separated"
-                return [Problem(file, 1, None, None, rule)]
-    seen, duplicates = set(), []
-    for name in header:
-        if name.strip() in seen:
-            duplicates.append(Problem(file, 1, name.strip(), None, "duplicate column in the header"))
-        seen.add(name.strip())
-    return duplicates
-
-
-def _bad_line_problems(file: str, caught: list[warnings.WarningMessage]) -> list[Problem]:
-    problems = []
-    for warning in caught:
-        message = str(warning.message)
-        for line, expected, saw in re.findall(r"line (\d+): expected (\d+) fields, saw (\d+)", message):
-            rule = f"{saw} fields but the header has {expected} columns"
-            problems.append(Problem(file, int(line), None, None, rule))
-        if "Length of header" in message:  # pandas says this when the first data row is too long
-            problems.append(Problem(file, 2, None, None, "more fields than the header has columns"))
+def _file_problems(name: str, table: RawTable, bounds: Bounds) -> list[Problem]:
+    file = c.RAW_FILES[name]
+    columns = _columns(name, bounds)
+    problems = _column_problems(file, table, columns)
+    problems += _cell_problems(file, table, columns)
+    problems += _duplicate_key_problems(file, name, table, columns)
+    if name == "patients":
+        problems += _zero_dose_problems(file, table) + _years_above_age_problems(file, table, columns)
+        if len(table.frame) == 0:
+            problems.append(Problem(file, None, None, None, "no patients (header only)"))
     return problems
 
 
-def _editor_lines(frame: pd.DataFrame, text: str) -> pd.Series:
-    """Line of each row; differs from index + 2 only when quoted fields contain line breaks."""
-    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if n_lines == len(frame) + 1:
-        return pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    breaks = sum(frame[col].str.count("\n").fillna(0).astype(int) for col in frame.columns)
-    return 2 + (1 + breaks).cumsum().shift(fill_value=0)
-
-
-def _strip_column(column: pd.Series) -> pd.Series:
-    """Strip surrounding whitespace; a cell of only whitespace becomes missing.
-
-    Works on the distinct values: coded columns have a handful, so a clean column of 10^6
-    cells costs one `unique()` instead of 10^6 new strings.
-    """
-    distinct = column.unique()  # includes NaN, skipped below (dropna() would cost more than unique())
-    changed = {
-        value: value.strip() for value in distinct if isinstance(value, str) and value != value.strip()
-    }
-    if not changed:
-        return column
-    stripped = column.replace(changed)
-    return stripped.mask(stripped == "")
-
-
-def _strip(frame: pd.DataFrame, text: str) -> pd.DataFrame:
-    if " " not in text and "\t" not in text:  # fast path: nothing to strip anywhere
-        return frame
-    frame = frame.rename(columns=str.strip)
-    for col in frame.columns:
-        frame[col] = _strip_column(frame[col])
-    return frame
-
-
-def _drop_blank_rows(file: str, parsed: _CsvFile, problems: list[Problem]) -> _CsvFile:
-    """Blank rows before the last data row are reported; trailing blank rows are tolerated."""
-    first_cell_missing = parsed.frame.iloc[:, 0].isna()  # cheap pre-filter for big files
-    if not first_cell_missing.any():
-        return parsed
-    blank = parsed.frame[first_cell_missing].isna().all(axis=1).reindex(parsed.frame.index, fill_value=False)
-    last_data_row = (~blank)[::-1].idxmax() if (~blank).any() else -1
-    for index in blank[blank].index:
-        if index < last_data_row:
-            problems.append(
-                Problem(file, int(parsed.lines[index]), None, None, "blank line between data rows")
-            )
-    return _CsvFile(parsed.frame[~blank], parsed.lines[~blank])
-
-
-def _read_csv(raw_dir: Path, file: str, problems: list[Problem]) -> _CsvFile | None:
-    path = raw_dir / file
-    if not path.is_file():
-        problems.append(Problem(file, None, None, None, "missing file"))
-        return None
-    text = _decode(file, path.read_bytes(), problems)
-    if text is None:
-        return None
-    header_problems = _header_problems(file, text)
-    if header_problems:
-        problems += header_problems
-        return None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],  # only an empty cell is missing; 'NA', 'NT' and 'None' stay strings
-                skip_blank_lines=False,  # keep blank lines as rows so row -> line stays exact
-                index_col=False,
-                on_bad_lines="warn",
-            )
-        except pd.errors.ParserError as error:  # e.g. an unclosed double quote
-            problems.append(Problem(file, None, None, None, f"cannot be read as CSV ({error})"))
-            return None
-    bad_lines = _bad_line_problems(file, caught)
-    if bad_lines:
-        problems += bad_lines
-        return None
-    lines = _editor_lines(frame, text)  # before stripping: it counts line breaks inside fields
-    return _drop_blank_rows(file, _CsvFile(_strip(frame, text), lines), problems)
-
-
-# --- pandera failure cases -> Problems ---------------------------------------------------------
-
-
-def _value(raw) -> str | None:
-    return None if pd.isna(raw) else str(raw)
-
-
-def _identifier_problems(file: str, parsed: _CsvFile) -> list[Problem]:
-    from caseseries.data import privacy  # imported here: privacy imports Problem from this module
-
-    return privacy.identifier_problems(file, parsed.frame, parsed.lines)
-
-
-def _without_echoes(identifiers: list[Problem], problems: list[Problem]) -> list[Problem]:
-    """Identifier problems first; other problems about the same cells would echo them."""
-    from caseseries.data import privacy
-
-    return identifiers + privacy.without_echoes(identifiers, problems)
-
-
-def _schema_problems(file: str, name: str, parsed: _CsvFile) -> list[Problem]:
-    extra = _zero_dose_problems(file, parsed) if name == "patients" else []
-    try:
-        SCHEMAS[name].validate(parsed.frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        return _translate(file, name, errors.failure_cases, parsed) + extra
-    return extra
-
-
-def _translate(file: str, name: str, failures: pd.DataFrame, parsed: _CsvFile) -> list[Problem]:
-    problems = []
-    duplicates = failures["check"] == "multiple_fields_uniqueness"
-    for failure in failures[~duplicates].itertuples(index=False):
-        if failure.check in ("column_in_dataframe", "column_in_schema"):
-            problems.append(Problem(file, None, failure.failure_case, None, PANDERA_RULES[failure.check]))
-            continue
-        row = int(parsed.lines[failure.index])
-        rule = PANDERA_RULES.get(failure.check, failure.check)
-        problems.append(Problem(file, row, failure.column, _value(failure.failure_case), rule))
-    key = PRIMARY_KEYS[name]
-    if not all(col in parsed.frame for col in key):
-        return problems  # pandera then checks the key columns present: not the contract's key
-    for index in failures.loc[duplicates, "index"].unique():
-        value = ", ".join(str(parsed.frame.at[index, col]) for col in key)
-        rule = f"duplicate {'+'.join(key)} (already on an earlier line)"
-        problems.append(Problem(file, int(parsed.lines[index]), "+".join(key), value, rule))
-    return problems
-
-
-# --- cross-file checks and the dataset description ---------------------------------------------
-
-
-def _unknown_patient_problems(tables: dict[str, _CsvFile]) -> list[Problem]:
+def _unknown_patient_problems(tables: dict[str, RawTable]) -> list[Problem]:
     patients = tables.get("patients")
-    if patients is None or "patient_id" not in patients.frame or patients.frame.empty:
+    if patients is None or "patient_id" not in patients.frame or len(patients.frame) == 0:
         return []  # patients.csv is already reported; comparing with it would only add noise
     known = set(patients.frame["patient_id"].dropna())
     problems = []
-    for name, parsed in tables.items():
-        if name == "patients" or "patient_id" not in parsed.frame:
+    for name, table in tables.items():
+        if name == "patients" or "patient_id" not in table.frame:
             continue
-        ids = parsed.frame["patient_id"]
-        unknown = ids.notna() & ~ids.isin(known)
-        file = c.RAW_FILES[name]
-        for index, value in ids[unknown].items():
-            problems.append(
-                Problem(file, int(parsed.lines[index]), "patient_id", value, "patient not in patients.csv")
-            )
+        ids = table.frame["patient_id"]
+        unknown = [code for code, value in enumerate(ids.cat.categories) if value not in known]
+        for i in np.flatnonzero(np.isin(ids.cat.codes.to_numpy(), unknown)):
+            problems.append(Problem(c.RAW_FILES[name], int(table.lines.iat[i]), "patient_id", ids.iat[i],
+                                    "patient not in patients.csv"))
     return problems
+
+
+def _read(raw_dir: Path, name: str, bounds: Bounds, problems: list[Problem], identifiers: list[Problem],
+          memo: dict | None = None):
+    """Read and check one contract file; its problems and identifier problems are appended."""
+    file = c.RAW_FILES[name]
+    table = csvfile.read_table(raw_dir / file, file, problems)
+    if table is not None:
+        identifiers += privacy.identifier_problems(file, table.frame, table.lines, memo)
+        problems += _file_problems(name, table, bounds)
+    return table
+
+
+# --- the dataset description --------------------------------------------------------------------
 
 
 def _read_dataset_description(raw_dir: Path, problems: list[Problem]) -> dict | None:
@@ -470,16 +400,29 @@ def _read_dataset_description(raw_dir: Path, problems: list[Problem]) -> dict | 
         problems.append(Problem(file, None, None, None, "missing file"))
         return None
     try:
-        description = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        problems.append(Problem(file, None, None, None, f"not valid UTF-8 ({error.reason})"))
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(file, None, None, None, f"cannot be read ({error.strerror or error})"))
         return None
+    encoding = csvfile.encoding_problem(file, data)
+    if encoding:
+        problems.append(encoding)
+        return None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = csvfile.line_breaks(data[: error.start]) + 1
+        problems.append(Problem(file, line, None, None, f"not valid UTF-8 ({error.reason}); {csvfile.SAVE_AS_UTF8}"))
+        return None
+    try:
+        description = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.append(
-            Problem(file, line, None, None, f"not valid YAML ({getattr(error, 'problem', error)})")
-        )
+        problems.append(Problem(file, line, None, None, f"not valid YAML ({getattr(error, 'problem', None) or error})"))
+        return None
+    except (ValueError, RecursionError) as error:  # e.g. a date that does not exist: 2024-02-30
+        problems.append(Problem(file, None, None, None, f"not valid YAML ({error})"))
         return None
     if not isinstance(description, dict):
         problems.append(
@@ -499,83 +442,138 @@ def _read_dataset_description(raw_dir: Path, problems: list[Problem]) -> dict | 
     return description if len(problems) == found else None
 
 
-# --- typed result ------------------------------------------------------------------------------
+# --- typed result -------------------------------------------------------------------------------
 
 
-def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.reset_index(drop=True)
-    for col in OPTIONAL_COLUMNS.get(name, ()):
-        if col not in frame:
-            frame[col] = pd.Series(np.nan, index=frame.index, dtype="str")
-    for col in LOWER_CASE_COLUMNS.get(name, ()):
-        frame[col] = frame[col].str.lower()
-    return frame.astype({col: kind for col, kind in TYPES[name].items() if col in frame})
+def _typed(name: str, table: RawTable) -> pd.DataFrame:
+    """The checked table with typed columns: int and float as the contract says, text as categories."""
+    columns = _columns(name, Bounds())
+    typed = {}
+    for col, values in table.frame.items():
+        kind = columns[col].kind
+        if kind is not str:
+            converted = np.array([kind(v) for v in values.cat.categories] + [np.nan if kind is float else 0])
+            typed[col] = converted[values.cat.codes.to_numpy()]
+        else:
+            typed[col] = values.map(str.lower) if col in LOWER_CASE_COLUMNS.get(name, ()) else values
+    frame = pd.DataFrame(typed).reset_index(drop=True)
+    for col, spec in columns.items():
+        if col not in frame and not spec.required:
+            frame[col] = pd.Series(np.nan, index=frame.index, dtype=float if spec.kind is float else "str")
+    return frame
 
 
-def load_raw(raw_dir: Path) -> dict[str, pd.DataFrame]:
-    """Read and check every contract file; return typed tables or raise one ContractError."""
-    raw_dir = Path(raw_dir)
+# --- entry points -------------------------------------------------------------------------------
+
+
+def _checked(raw_dir: Path, bounds: Bounds) -> tuple[dict[str, RawTable], dict | None, list[Problem]]:
     problems: list[Problem] = []
     identifiers: list[Problem] = []
-    tables: dict[str, _CsvFile] = {}
-    for name, file in c.RAW_FILES.items():
-        parsed = _read_csv(raw_dir, file, problems)
-        if parsed is None:
-            continue
-        identifiers += _identifier_problems(file, parsed)
-        problems += _schema_problems(file, name, parsed)
-        tables[name] = parsed
-    if "patients" in tables and tables["patients"].frame.empty:
-        problems.append(Problem(c.RAW_FILES["patients"], None, None, None, "no patients (header only)"))
+    tables, memo = {}, {}
+    for name in c.RAW_FILES:
+        table = _read(raw_dir, name, bounds, problems, identifiers, memo)
+        if table is not None:
+            tables[name] = table
     problems += _unknown_patient_problems(tables)
     description = _read_dataset_description(raw_dir, problems)
-    problems = _without_echoes(identifiers, problems)
+    return tables, description, identifiers + privacy.without_echoes(identifiers, problems)
+
+
+def check_dataset(raw_dir: Path, bounds: Bounds = Bounds()) -> dict:
+    """Check every contract file and dataset.yaml; return the description or raise one ContractError."""
+    _, description, problems = _checked(Path(raw_dir), bounds)
     if problems:
         raise ContractError(problems)
-    loaded = {name: _typed(name, parsed.frame) for name, parsed in tables.items()}
+    return description
+
+
+def load_raw(raw_dir: Path, bounds: Bounds = Bounds()) -> dict[str, pd.DataFrame]:
+    """Read and check every contract file; return typed tables or raise one ContractError."""
+    tables, description, problems = _checked(Path(raw_dir), bounds)
+    if problems:
+        raise ContractError(problems)
+    loaded = {name: _typed(name, table) for name, table in tables.items()}
     loaded["dataset"] = description
     return loaded
 
 
-def load_table(raw_dir: Path, name: str) -> pd.DataFrame:
+def load_table(raw_dir: Path, name: str, bounds: Bounds = Bounds()) -> pd.DataFrame:
     """Check one contract file (and its patient ids against patients.csv); return it typed.
 
     On any problem, every file is checked, so that the error lists all problems at once.
     """
     raw_dir = Path(raw_dir)
     problems: list[Problem] = []
-    parsed = _read_csv(raw_dir, c.RAW_FILES[name], problems)
-    if parsed is not None:
-        identifiers = _identifier_problems(c.RAW_FILES[name], parsed)
-        problems += _schema_problems(c.RAW_FILES[name], name, parsed)
-        if name == "patients" and parsed.frame.empty:
-            problems.append(Problem(c.RAW_FILES[name], None, None, None, "no patients (header only)"))
-        elif name != "patients":
-            patients = _read_csv(raw_dir, c.RAW_FILES["patients"], [])
-            if patients is not None:
-                problems += _unknown_patient_problems({"patients": patients, name: parsed})
-        problems = _without_echoes(identifiers, problems)
+    identifiers: list[Problem] = []
+    table = _read(raw_dir, name, bounds, problems, identifiers)
+    if table is not None and name != "patients":
+        patients = csvfile.read_table(raw_dir / c.RAW_FILES["patients"], c.RAW_FILES["patients"], [])
+        if patients is not None:
+            problems += _unknown_patient_problems({"patients": patients, name: table})
+    problems = identifiers + privacy.without_echoes(identifiers, problems)
     if problems:
-        load_raw(raw_dir)  # raises with the problems of every file
+        check_dataset(raw_dir, bounds)  # raises with the problems of every file
         raise ContractError(problems)  # not reached unless the files changed meanwhile
-    return _typed(name, parsed.frame)
+    return _typed(name, table)
 
 
-def load_dataset_description(raw_dir: Path) -> dict:
+def load_dataset_description(raw_dir: Path, bounds: Bounds = Bounds()) -> dict:
     """Check dataset.yaml; on a problem, report every problem of every file."""
     problems: list[Problem] = []
     description = _read_dataset_description(Path(raw_dir), problems)
     if problems:
-        load_raw(raw_dir)
+        check_dataset(raw_dir, bounds)
         raise ContractError(problems)
     return description
 
 
-# --- command line ------------------------------------------------------------------------------
+def check_once(raw_dir: Path, bounds: Bounds, record: Path, code: list[Path]) -> bool:
+    """check_dataset, unless `record` shows that these very files (size and modification time),
+    this validation code and these bounds passed already; a pass is recorded. Returns whether
+    the files were checked. The workflow calls it before starting any job."""
+    files = [raw_dir / file for file in (*c.RAW_FILES.values(), c.DATASET_DESCRIPTION)]
+    state = {
+        "files": {str(p): [p.stat().st_size, p.stat().st_mtime_ns] if p.is_file() else None for p in files},
+        "code": {str(p): p.stat().st_mtime_ns for p in map(Path, code)},
+        "bounds": json.loads(json.dumps(asdict(bounds))),
+    }
+    try:
+        if json.loads(record.read_text(encoding="utf-8")) == state:
+            return False
+    except (OSError, ValueError):
+        pass  # no record yet, or an unreadable one: check
+    check_dataset(raw_dir, bounds)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_name(record.name + ".partial")
+    partial.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(record)  # whole or not at all: a run killed meanwhile checks again
+    return True
+
+
+# --- command line -------------------------------------------------------------------------------
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("raw_dir", type=Path, help="directory with the raw contract files")
+    parser.add_argument(
+        "--config", type=Path, default=None,
+        help="the study's config.yaml, for its plausibility bounds (default: ./config.yaml if there, "
+             "else the defaults shipped in config.yaml)",
+    )
+
+
+def bounds_from_config_file(path: Path | None) -> Bounds:
+    """The plausibility bounds of a config file (None: ./config.yaml if present, else the defaults)."""
+    if path is None:
+        if not DEFAULT_CONFIG.is_file():
+            return Bounds()
+        path = DEFAULT_CONFIG
+    try:
+        config = yaml.safe_load(codecs.decode(path.read_bytes(), "utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"cannot read {path}: {error}") from None
+    section = config.get("plausibility") if isinstance(config, dict) else None
+    return plausibility.from_config(section)
 
 
 def summary(loaded: dict[str, pd.DataFrame]) -> str:
@@ -586,7 +584,12 @@ def summary(loaded: dict[str, pd.DataFrame]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        loaded = load_raw(args.raw_dir)
+        bounds = bounds_from_config_file(getattr(args, "config", None))
+    except ValueError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    try:
+        loaded = load_raw(args.raw_dir, bounds)
     except ContractError as error:
         print(error, file=sys.stderr)
         return 1

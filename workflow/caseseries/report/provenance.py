@@ -7,7 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "pingouin", "statsmodels", "seaborn", "matplotlib",
-            "jinja2", "pandera", "pypandoc-binary", "typst")
+            "jinja2", "pyarrow", "pypandoc-binary", "typst")
 
 
 def sha256(path: Path) -> str:
