@@ -4,6 +4,7 @@ import pandas as pd
 
 from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
 from caseseries.data.sharding import shard_name
+from caseseries.analysis.endpoints import endpoint_problems
 from caseseries.analysis.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
@@ -17,6 +18,13 @@ ENV = "../../envs/caseseries.yaml"
 LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 
 check_windows(config["visits"])
+ENDPOINT_PROBLEMS = endpoint_problems(
+    config["statistics"],
+    list(config["outcomes"]),
+    [visit["name"] for visit in config["visits"][1:]],
+)
+if ENDPOINT_PROBLEMS:
+    raise ValueError("config.yaml: " + "; ".join(ENDPOINT_PROBLEMS))
 
 
 def raw(table):
