@@ -54,6 +54,7 @@ rule manuscript:
             "report.formatting",
             "report.provenance",
             "report.render",
+            "analysis.stats",
         ),
     output:
         qmd=REPORT / "manuscript.qmd",

@@ -26,10 +26,12 @@ import scipy.stats
 # (and is then accurate to the third decimal of p, the printed precision).
 WILCOXON_EXACT_MAX_N = 500
 # Friedman: the distribution lives on the (k - 1)-dimensional grid of column rank sums (the last
-# one is fixed by the total). Exact while that grid has at most this many cells and k <= 6
-# (k! within-patient orders), at most about 0.3 s. For three visits that is up to 249 patients
-# without half ranks and 124 with (a tie in any patient's values), for four visits 20 and 10.
+# one is fixed by the total). Exact while that grid has at most FRIEDMAN_EXACT_MAX_CELLS cells,
+# k <= 6 and patients x orders x cells (the work of the convolution) is at most
+# FRIEDMAN_EXACT_MAX_WORK, about 0.3 s. For three visits that is at least 124 patients (249 when no
+# patient has tied values), for four visits 10 (20), for two visits 9,999.
 FRIEDMAN_EXACT_MAX_CELLS = 250_000
+FRIEDMAN_EXACT_MAX_WORK = 400_000_000
 FRIEDMAN_EXACT_MAX_VISITS = 6
 # Friedman beyond exact: Monte Carlo below this many complete cases, the chi-square distribution
 # from here on (where its error in p is below the printed precision for three or more visits).
@@ -131,9 +133,23 @@ def friedman_grid_cells(doubled_ranks: np.ndarray) -> int:
     return span ** (k - 1)
 
 
+def _feasible(n: int, k: int, cells: int) -> bool:
+    return (2 <= k <= FRIEDMAN_EXACT_MAX_VISITS and cells <= FRIEDMAN_EXACT_MAX_CELLS
+            and n * math.factorial(k) * cells <= FRIEDMAN_EXACT_MAX_WORK)
+
+
 def friedman_exact_feasible(doubled_ranks: np.ndarray) -> bool:
-    k = doubled_ranks.shape[1]
-    return k <= FRIEDMAN_EXACT_MAX_VISITS and friedman_grid_cells(doubled_ranks) <= FRIEDMAN_EXACT_MAX_CELLS
+    n, k = doubled_ranks.shape
+    return _feasible(n, k, friedman_grid_cells(doubled_ranks))
+
+
+def friedman_exact_guaranteed_n(k: int) -> int:
+    """Patients up to which the exact Friedman p is always feasible with k visits, whatever the ties
+    (worst case: half ranks, every patient's doubled ranks spanning 2 (k - 1))."""
+    n = 0
+    while _feasible(n + 1, k, (2 * (k - 1) * (n + 1) + 1) ** (k - 1)):
+        n += 1
+    return n
 
 
 def _common_step(doubled_ranks: np.ndarray) -> int:
