@@ -170,7 +170,10 @@ def changes_note(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
         notes.append(f"{UNREACHABLE} the smallest p-value these changes allow exceeds {fmt.num(alpha, 2)} "
                      f"(too few pairs changed): the test cannot reach significance, which is not evidence of no change")
     primary = "; the primary comparison is not adjusted" if changes["role"].eq("primary").any() else ""
-    notes.append("p (adj.), " + _adjustment_words(statistics) + primary)
+    adjustment = _adjustment_words(statistics)
+    if adjustment.startswith("not"):
+        adjustment += " (multiplicity: none)" if statistics.get("multiplicity") == "none" else " (family: none)"
+    notes.append("p (adj.), " + adjustment + primary)
     zero_method = statistics.get("zero_method", "wilcox")
     notes.append("r, matched-pairs rank-biserial correlation " + (
         "on the non-zero changes, not given (–) when fewer than half of the pairs changed"
@@ -189,7 +192,7 @@ def changes_note(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
 def _adjustment_words(statistics: dict) -> str:
     method, family = statistics.get("multiplicity", "holm"), statistics.get("multiplicity_family", "secondary")
     if method == "none" or family == "none":
-        return "not adjusted for multiplicity (multiplicity: none)"
+        return "not adjusted for multiplicity"
     scope = "all secondary comparisons" if family == "secondary" else "the follow-ups of each outcome"
     return f"{method.capitalize()}-adjusted across {scope}"
 
@@ -407,9 +410,10 @@ def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
                 "hl_ci_level": f"{100 * row.hl_ci_level_achieved:.4g}%" if not fmt.is_missing(row.hl_ci_level_achieved)
                 else "",
                 "p": fmt.p_value(row.p_value),
-                "p_method": row.p_method if isinstance(row.p_method, str) else "",
+                "p_method": row.p_method,
                 "p_adjusted": fmt.p_value(row.p_adjusted),
                 "min_p": fmt.p_value(row.min_attainable_p),
+                "testable": not fmt.is_missing(row.p_value),
                 "unreachable": _unreachable(row.min_attainable_p, alpha),
                 "significant": bool(decisive < alpha) if not fmt.is_missing(decisive) else False,
                 "increase": bool(row.hl_estimate > 0) if not fmt.is_missing(row.hl_estimate) else False,
@@ -554,6 +558,8 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
 def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) -> dict:
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
+    for role in ("changes", "friedman"):  # text columns: an empty cell reads back as NaN
+        read[role][["p_method", "missing_reasons"]] = read[role][["p_method", "missing_reasons"]].fillna("")
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
     limit = config["report"]["listing_max_patients"]
     for kind in ("improved", "worsened", "undetermined"):
