@@ -215,8 +215,10 @@ def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(built, tmp
     assert "Every patient was assessed at every visit, but not every total could be determined." in text
     assert ("Totals not determinable because of untestable segments, excluded from the comparisons that need "
             "them: light-touch score: P03 (day 180).") in text
-    assert "patients not in a comparison: light-touch score at day 180: P03: total not determinable at day 180" in text
-    assert "patients without complete data, left out: light-touch score: P03: total not determinable at day 180" in text
+    assert "patients left out of a comparison, and why: @tbl-lost" in text
+    assert "patients without complete data, left out, and why: @tbl-lost" in text
+    assert ("| Day 180: light-touch score; All visits (Friedman): light-touch score | P03 (not determinable at "
+            "day 180) |") in text
 
     def missed(name, table):
         if name == "paired_changes.csv":
@@ -226,7 +228,8 @@ def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(built, tmp
         return table
 
     text = render(built, tmp_path, edit=missed)
-    assert "patients not in a comparison: ISNCSCI motor score at day 90: P05: day 90 missed" in text
+    assert "| Day 90: ISNCSCI motor score | P05 (day 90 missed) |" in text
+    assert "patients without complete data" not in text  # the Friedman table was not edited: nobody lost
     assert "every total could be determined" in text  # nothing was undeterminable here
 
 

@@ -111,13 +111,40 @@ def _p_cell(p, method: str, min_p, alpha: float, marks: dict) -> str:
     return text + (UNREACHABLE if _unreachable(min_p, alpha) else "") + marks.get(method, "")
 
 
-def lost_items(reasons, visit_labels: dict) -> list[str]:
-    """'P05 day90 missed; ...' -> ['P05: day 90 missed', 'P03: total not determinable at day 180']."""
-    items = []
+def lost_text(reasons, visit_labels: dict, limit: int) -> str:
+    """'P05 day90 missed; P03 day180 not determinable' -> 'P05 (day 90 missed), P03 (not determinable
+    at day 180)', each patient once; beyond `limit` patients a count per reason."""
+    by_patient: dict[str, dict[str, list[str]]] = {}
     for pid, visit, why in stats.parse_reasons(reasons):
-        label = fmt.inner(visit_labels.get(visit, visit))
-        items.append(f"{pid}: {label} missed" if why == stats.MISSED else f"{pid}: total not determinable at {label}")
-    return items
+        by_patient.setdefault(pid, {}).setdefault(why, []).append(fmt.inner(visit_labels.get(visit, visit)))
+    if len(by_patient) > limit:
+        counts = pd.Series([f"{why} at {visit}" for whys in by_patient.values() for why, visits in whys.items()
+                            for visit in visits]).value_counts(sort=False)
+        return ", ".join(f"{why}: {n}" for why, n in counts.items())
+    parts = []
+    for pid, whys in by_patient.items():
+        said = [f"{fmt.words_list(whys[stats.MISSED])} missed"] if stats.MISSED in whys else []
+        if stats.NOT_DETERMINABLE in whys:
+            said.append(f"not determinable at {fmt.words_list(whys[stats.NOT_DETERMINABLE])}")
+        parts.append(f"{pid} ({'; '.join(said)})")
+    return ", ".join(parts)
+
+
+def lost_table(changes: pd.DataFrame, friedman: pd.DataFrame, outcome_labels: dict, visit_labels: dict,
+               limit: int) -> str:
+    """Patients left out of each test and why, one row per group of tests that lost the same
+    patients ('' when no test lost anyone)."""
+    tests = [(visit_labels[r.visit], outcome_labels[r.outcome], r.missing_reasons) for r in changes.itertuples()]
+    tests += [("All visits (Friedman)", outcome_labels[r.outcome], r.missing_reasons) for r in friedman.itertuples()]
+    groups: dict[str, dict[str, list[str]]] = {}  # who was left out -> test visit -> outcomes
+    for visit, outcome, reasons in tests:
+        if text := lost_text(reasons, visit_labels, limit):
+            groups.setdefault(text, {}).setdefault(visit, []).append(fmt.inner(outcome))
+    if not groups:
+        return ""
+    named = ["; ".join(f"{visit}: {fmt.words_list(outcomes)}" for visit, outcomes in by_visit.items())
+             for by_visit in groups.values()]
+    return fmt.markdown_table(pd.DataFrame({"Tests": named, "Left out": list(groups)}), "ll")
 
 
 def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str,
@@ -178,14 +205,8 @@ def changes_note(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
     notes.append("r, matched-pairs rank-biserial correlation " + (
         "on the non-zero changes, not given (–) when fewer than half of the pairs changed"
         if zero_method == "wilcox" else "over all pairs (unchanged pairs count towards 0)"))
-    lost = []
-    for row in changes.itertuples():
-        items = lost_items(row.missing_reasons, visit_labels)
-        if items:
-            lost.append(f"{fmt.inner(outcome_labels[row.outcome])} at {fmt.inner(visit_labels[row.visit])}: "
-                        f"{fmt.names_or_counts(items, limit)}")
-    if lost:
-        notes.append("patients not in a comparison: " + "; ".join(lost))
+    if changes["missing_reasons"].ne("").any():
+        notes.append("patients left out of a comparison, and why: @tbl-lost")
     return ". ".join(notes) + "."
 
 
@@ -235,10 +256,8 @@ def friedman_note(friedman: pd.DataFrame, outcome_labels: dict, visit_labels: di
     if friedman.apply(lambda r: _unreachable(r.min_attainable_p, alpha), axis=1).any():
         notes.append(f"{UNREACHABLE} the smallest p-value these data allow exceeds {fmt.num(alpha, 2)}: the test "
                      f"cannot reach significance")
-    lost = [f"{fmt.inner(outcome_labels[row.outcome])}: {fmt.names_or_counts(items, limit)}"
-            for row in friedman.itertuples() if (items := lost_items(row.missing_reasons, visit_labels))]
-    if lost:
-        notes.append("patients without complete data, left out: " + "; ".join(lost))
+    if friedman["missing_reasons"].ne("").any():
+        notes.append("patients without complete data, left out, and why: @tbl-lost")
     return ". ".join(notes) + "."
 
 
@@ -445,8 +464,10 @@ def _not_determinable(changes: pd.DataFrame, friedman: pd.DataFrame, outcome_lab
             if why == stats.NOT_DETERMINABLE:
                 found.setdefault(row.outcome, set()).add((pid, visit))
     parts = []
+    order = {visit: i for i, visit in enumerate(visit_labels)}
     for outcome, cases in found.items():
-        items = [f"{pid} ({fmt.inner(visit_labels.get(visit, visit))})" for pid, visit in sorted(cases)]
+        items = [f"{pid} ({fmt.inner(visit_labels.get(visit, visit))})"
+                 for pid, visit in sorted(cases, key=lambda case: (case[0], order.get(case[1], len(order))))]
         parts.append(f"{fmt.inner(outcome_labels[outcome])}: {fmt.names_or_counts(items, limit, 'examinations')}")
     return "; ".join(parts)
 
@@ -526,6 +547,7 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
     results = _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"])
     secondary = [r for r in results if r["role"] == "secondary"]
     friedman = _friedman_results(read["friedman"], outcome_labels, statistics["alpha"])
+    friedman_shown = read["friedman"] if statistics["friedman"] else read["friedman"].iloc[:0]
     method, family = statistics.get("multiplicity", "holm"), statistics.get("multiplicity_family", "secondary")
     return {
         "primary": next((r for r in results if r["role"] == "primary"), None),
@@ -552,6 +574,7 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
         "not_determinable": _not_determinable(read["changes"], read["friedman"], outcome_labels, visit_labels, limit),
         "changes_note": changes_note(read["changes"], outcome_labels, visit_labels, statistics, limit),
         "friedman_note": friedman_note(read["friedman"], outcome_labels, visit_labels, statistics["alpha"], limit),
+        "lost_table": lost_table(read["changes"], friedman_shown, outcome_labels, visit_labels, limit),
     }
 
 
@@ -559,7 +582,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
     for role in ("changes", "friedman"):  # text columns: an empty cell reads back as NaN
-        read[role][["p_method", "missing_reasons"]] = read[role][["p_method", "missing_reasons"]].fillna("")
+        for column in ("p_method", "missing_reasons"):
+            read[role][column] = read[role][column].astype(object).fillna("")
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
     limit = config["report"]["listing_max_patients"]
     for kind in ("improved", "worsened", "undetermined"):
