@@ -118,9 +118,14 @@ def lost_text(reasons, visit_labels: dict, limit: int) -> str:
     for pid, visit, why in stats.parse_reasons(reasons):
         by_patient.setdefault(pid, {}).setdefault(why, []).append(fmt.inner(visit_labels.get(visit, visit)))
     if len(by_patient) > limit:
-        counts = pd.Series([f"{why} at {visit}" for whys in by_patient.values() for why, visits in whys.items()
-                            for visit in visits]).value_counts(sort=False)
-        return ", ".join(f"{why}: {n}" for why, n in counts.items())
+        order = [fmt.inner(label) for label in visit_labels.values()]
+        counts = {}
+        for why in (stats.MISSED, stats.NOT_DETERMINABLE):
+            for visit in order:
+                n = sum(visit in whys.get(why, []) for whys in by_patient.values())
+                if n:
+                    counts[f"{visit} missed" if why == stats.MISSED else f"not determinable at {visit}"] = n
+        return ", ".join(f"{what}: {n}" for what, n in counts.items())
     parts = []
     for pid, whys in by_patient.items():
         said = [f"{fmt.words_list(whys[stats.MISSED])} missed"] if stats.MISSED in whys else []
@@ -185,9 +190,12 @@ def changes_note(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
              f"HL, Hodges–Lehmann estimate of the location shift (pseudomedian of the changes) with its "
              f"distribution-free confidence interval from the Walsh averages (conservative with ties or zero changes)"]
     levels = changes.dropna(subset=["hl_ci_level_achieved"]).groupby("n_pairs")["hl_ci_level_achieved"].first()
-    achieved = [f"{_percent(level)} with {n} pairs" for n, level in levels.items()]
-    if achieved:
-        notes[-1] += f"; achieved confidence level {fmt.words_list(achieved)}"
+    if 0 < len(levels) <= 3:
+        notes[-1] += "; achieved confidence level " + fmt.words_list(
+            f"{_percent(level)} with {n} pairs" for n, level in levels.items())
+    elif len(levels) > 3:
+        notes[-1] += (f"; achieved confidence level {_percent(levels.min())} to {_percent(levels.max())} "
+                      f"({levels.index.min()} to {levels.index.max()} pairs)")
     below = levels[levels < ci_level]
     if not below.empty:
         notes.append(f"{BELOW_NOMINAL} a {_percent(ci_level)} interval cannot be attained with "
@@ -542,6 +550,24 @@ def comparison_list(records: list[dict]) -> str:
         else "".join(parts)
 
 
+def method_counts(methods: pd.Series, what: str) -> str:
+    """'every p-value is exact' or '16 p-values are exact and 2 come from the normal approximation'."""
+    counts = methods[methods != ""].map(lambda m: METHOD_WORDS.get(m, m)).value_counts(sort=False)
+    if counts.empty:
+        return f"no {what} could be computed"
+    phrases = {"exact": ("is exact", "are exact"),
+               "Monte Carlo": ("is a Monte Carlo estimate", "are Monte Carlo estimates")}
+
+    def said(method: str, plural: bool) -> str:
+        return phrases.get(method, (f"comes from the {method}", f"come from the {method}"))[plural]
+
+    if len(counts) == 1:
+        return f"every {what} {said(counts.index[0], False)}"
+    (first, n_first), *others = counts.items()
+    head = f"{n_first} {what}{'s' if n_first != 1 else ''} {said(first, n_first != 1)}"
+    return fmt.words_list([head, *(f"{n} {said(method, n != 1)}" for method, n in others)])
+
+
 def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: dict, limit: int) -> dict:
     """Endpoints, the methods actually used and the verdicts the text reports."""
     results = _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"])
@@ -560,11 +586,12 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
         else "across the follow-ups of each outcome",
         "wilcoxon_mode": statistics.get("wilcoxon_mode", "exact"),
         "wilcoxon_methods": fmt.words_list(METHOD_WORDS[m] for m in sorted(set(read["changes"]["p_method"]) - {""})),
+        "wilcoxon_method_counts": method_counts(read["changes"]["p_method"], "p-value"),
         "wilcoxon_exact_max_n": exact.WILCOXON_EXACT_MAX_N,
         "friedman": friedman,
         "friedman_significant": [r for r in friedman if r["significant"]],
         "friedman_unreachable": [r for r in friedman if r["unreachable"]],
-        "friedman_methods": fmt.words_list(sorted({METHOD_WORDS.get(m, m) for m in read["friedman"]["p_method"]} - {""})),
+        "friedman_method_counts": method_counts(read["friedman"]["p_method"], "Friedman p-value"),
         "friedman_exact_max_cells": f"{exact.FRIEDMAN_EXACT_MAX_CELLS:,}",
         "friedman_exact_min_n": exact.friedman_exact_guaranteed_n(len(visit_labels)),
         "friedman_chi_square_min_n": exact.FRIEDMAN_CHI_SQUARE_MIN_N,
