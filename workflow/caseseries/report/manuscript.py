@@ -428,8 +428,8 @@ def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
                 "role": row.role,
                 "n": int(row.n_pairs),
                 "n_changed": int(row.n_improved + row.n_worsened),
-                "counts": f"{fmt.number_word(int(row.n_improved))} improved, "
-                          f"{fmt.number_word(int(row.n_unchanged))} unchanged, "
+                "counts": f"{fmt.none_or_count(int(row.n_improved))} improved, "
+                          f"{fmt.none_or_count(int(row.n_unchanged))} unchanged, "
                           f"{fmt.none_or_count(int(row.n_worsened))} worsened",
                 "median_change": fmt.num(row.median_change),
                 "hl_estimate": fmt.shift(row.hl_estimate),
@@ -455,6 +455,7 @@ def _friedman_results(friedman: pd.DataFrame, outcome_labels: dict, alpha: float
             "subject": f"the {fmt.inner(outcome_labels[row.outcome])}",
             "p": fmt.p_value(row.p_value),
             "method": _friedman_method(row),
+            "testable": not fmt.is_missing(row.p_value),
             "significant": not fmt.is_missing(row.p_value) and row.p_value < alpha,
             "unreachable": _unreachable(row.min_attainable_p, alpha),
         }
@@ -579,6 +580,7 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
         "primary": next((r for r in results if r["role"] == "primary"), None),
         "secondary": secondary,
         "secondary_significant": [r for r in secondary if r["significant"]],
+        "secondary_testable": [r for r in secondary if r["testable"]],
         "secondary_unreachable": [r for r in secondary if r["unreachable"]],
         "adjusted": method != "none" and family != "none",
         "adjustment": _adjustment_words(statistics),
@@ -590,6 +592,7 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
         "wilcoxon_exact_max_n": exact.WILCOXON_EXACT_MAX_N,
         "friedman": friedman,
         "friedman_significant": [r for r in friedman if r["significant"]],
+        "friedman_testable": [r for r in friedman if r["testable"]],
         "friedman_unreachable": [r for r in friedman if r["unreachable"]],
         "friedman_method_counts": method_counts(read["friedman"]["p_method"], "Friedman p-value"),
         "friedman_exact_max_cells": f"{exact.FRIEDMAN_EXACT_MAX_CELLS:,}",
