@@ -8,8 +8,8 @@ are convolutions, computed here patient by patient (dynamic programming).
 
 Ranks are midranks; they are doubled so that every rank, rank sum and sum of squared rank sums is
 an exact integer, and "as extreme as observed" is decided without rounding. Probabilities are
-float64: each step halves (Wilcoxon) or averages (Friedman) exact binary fractions, so they agree
-with a full enumeration to about 1e-15.
+float64: Wilcoxon steps halve exact binary fractions; Friedman steps average over a patient's
+orders (rounding at the 1e-16 level). Tests compare both with full enumerations and R to 1e-10.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import numpy as np
 import scipy.stats
 
 # Wilcoxon: the exact distribution has sum(doubled ranks) + 1 <= n (n + 1) + 1 support points and
-# costs about n^3 / 2 additions: 0.1 s at n = 500. Beyond that the normal approximation is used
-# (and is then accurate to the third decimal of p, the printed precision).
+# costs about n^3 / 2 additions (0.1-0.3 s at n = 500 here). Beyond that the normal
+# approximation is used, as R's wilcox.test does from 50 pairs.
 WILCOXON_EXACT_MAX_N = 500
 # Friedman: the distribution lives on the (k - 1)-dimensional grid of column rank sums (the last
 # one is fixed by the total). Exact while that grid has at most FRIEDMAN_EXACT_MAX_CELLS cells,
@@ -34,7 +34,7 @@ FRIEDMAN_EXACT_MAX_CELLS = 250_000
 FRIEDMAN_EXACT_MAX_WORK = 400_000_000
 FRIEDMAN_EXACT_MAX_VISITS = 6
 # Friedman beyond exact: Monte Carlo below this many complete cases, the chi-square distribution
-# from here on (where its error in p is below the printed precision for three or more visits).
+# (the large-sample approximation) from here on, where Monte Carlo would cost n x resamples.
 FRIEDMAN_CHI_SQUARE_MIN_N = 100
 
 

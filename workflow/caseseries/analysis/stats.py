@@ -290,7 +290,7 @@ P_METHODS = {  # wilcoxon_mode -> how the p-value was obtained
 
 def _asymptotic_p(d: np.ndarray, zero_method: str, alternative: str, corrected: bool) -> float:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy's advice to use an exact test with few pairs
+        warnings.simplefilter("ignore", UserWarning)  # scipy's advice to use an exact test with few pairs
         result = scipy.stats.wilcoxon(
             d, zero_method=zero_method, correction=corrected, alternative=alternative, method="asymptotic"
         )
