@@ -22,8 +22,10 @@ def test_p_values():
     assert fmt.p_value(None) == "\u2013"
 
 
-def test_hodges_lehmann_shifts_keep_quarter_points():
-    assert [fmt.shift(v) for v in (1.75, 2.5, 4.0, -0.25)] == ["1.75", "2.5", "4.0", "\u22120.25"]
+def test_hodges_lehmann_shifts_have_two_decimals_everywhere():
+    # one rule for every HL estimate and limit: quarter points shown exactly, half up beyond
+    assert [fmt.shift(v) for v in (1.75, 2.5, 4.0, -0.25, 3.25, 0.125)] == [
+        "1.75", "2.50", "4.00", "\u22120.25", "3.25", "0.13"]
 
 
 def test_summaries():

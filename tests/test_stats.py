@@ -2,10 +2,12 @@
 
 Reference numbers come from R 4.2.2 (Debian bookworm r-base-core, r-cran-coin 1.4-2,
 r-cran-exactranktests 0.8-35) with options(digits = 15); the exact R call is in a comment next
-to each number. Brute-force references (all Walsh averages sorted) are written inline.
-R is not needed to run these tests.
+to each number. Brute-force references (all Walsh averages sorted, all sign patterns, all
+within-patient permutations) are written inline. R is not needed to run these tests; the
+differential test against R on generated cohorts is tests/test_stats_r.py.
 """
 
+import itertools
 import time
 import warnings
 
@@ -16,7 +18,7 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseseries.analysis import stats
+from caseseries.analysis import endpoints, exact, stats
 from caseseries.analysis.stats import (
     adjust_p,
     ais_shift,
@@ -33,8 +35,11 @@ CONFIG = {
     "ci_level": 0.95,
     "wilcoxon_alternative": "two-sided",
     "zero_method": "wilcox",
+    "wilcoxon_mode": "exact",
     "multiplicity": "holm",
+    "multiplicity_family": "within_outcome",
     "friedman": True,
+    "friedman_method": "auto",
     "paired_t_sensitivity": True,
 }
 VISITS = ["baseline", "day90", "day180"]
@@ -197,8 +202,8 @@ def test_wilcoxon_exact_p_without_ties_n7():
                             "baseline", ["day90"], CONFIG).iloc[0]
     # wilcox.test(c(4, 7, -2, 11, 3, 9, 6), exact=TRUE) -> V = 27, p-value = 0.03125
     assert result["p_value"] == pytest.approx(0.03125, rel=1e-12)
-    # scipy's two-sided statistic is min(V+, V-) = 28 - 27 = 1
-    assert result["wilcoxon_statistic"] == 1
+    # the statistic is R's V, the sum of the ranks of the positive differences
+    assert result["wilcoxon_statistic"] == 27
     assert (result["hl_estimate"], result["hl_ci_low"], result["hl_ci_high"]) == (5.75, 1, 9)
 
 
@@ -261,7 +266,7 @@ def test_fixture_missing_visit_holm_and_paired_t():
     # 1 - 2*psignrank(qsignrank(0.025, 6) - 1, 6) -> 0.96875
     assert s90[["hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_level_achieved"]].tolist() == \
         pytest.approx([6.5, -2, 11, 0.96875])
-    assert s90["wilcoxon_statistic"] == 21 - 20  # scipy: min(V+, V-), n(n+1)/2 = 21
+    assert s90["wilcoxon_statistic"] == 20  # R's V
     # mean / median change by hand: 4, 7, -2, 11, 9, 6
     assert (s90["mean_change"], s90["median_change"]) == (pytest.approx(35 / 6), 6.5)
 
@@ -331,20 +336,113 @@ def test_paired_changes_on_a_large_trial_is_fast():
 # ----------------------------------------------------------------------------- Friedman
 
 
+CHI_SQUARE = {"friedman_method": "chi-square"}
+
+
 def test_friedman_matches_r_complete_cases():
-    table = friedman(fixture_outcomes(), ["motor_total", "scim_total"], VISITS).set_index("outcome")
+    table = friedman(fixture_outcomes(), ["motor_total", "scim_total"], VISITS, CHI_SQUARE).set_index("outcome")
     # m <- cbind(mb, m90, m180)[-5, ]; friedman.test(m) -> 7.18181818181818, df 2, p 0.0275732524327691
     # Kendall's W = statistic / (n (k - 1)) = 7.18181818181818 / 12
     motor = table.loc["motor_total"]
     assert (motor["n_complete"], motor["excluded_ids"], motor["df"]) == (6, "P05", 2)
+    assert motor["missing_reasons"] == "P05 day90 missed"
     assert motor["statistic"] == pytest.approx(7.18181818181818, rel=1e-12)
     assert motor["p_value"] == pytest.approx(0.0275732524327691, rel=1e-12)
+    assert motor["p_method"] == "chi-square"
     assert motor["kendall_w"] == pytest.approx(0.598484848484849, rel=1e-12)
     # m <- cbind(sb, s90, s180)[-5, ]; friedman.test(m) -> 5.33333333333333, p 0.0694834512228015
     scim = table.loc["scim_total"]
     assert scim["statistic"] == pytest.approx(5.33333333333333, rel=1e-12)
     assert scim["p_value"] == pytest.approx(0.0694834512228015, rel=1e-12)
     assert scim["kendall_w"] == pytest.approx(0.444444444444444, rel=1e-12)
+
+
+def test_friedman_exact_p_matches_an_r_enumeration_of_all_permutations():
+    # R: all 6^6 within-patient orders of the rank matrix (exact_friedman() in tests/r/friedman_exact.R),
+    # the share whose sum of squared column rank sums is >= the observed one
+    table = friedman(fixture_outcomes(), ["motor_total", "scim_total"], VISITS, CONFIG).set_index("outcome")
+    assert table.loc["motor_total", "p_value"] == pytest.approx(0.0205761316872428, rel=1e-12)
+    assert table.loc["scim_total", "p_value"] == pytest.approx(0.0721450617283951, rel=1e-12)
+    assert (table["p_method"] == "exact").all() and table["p_monte_carlo_se"].isna().all()
+    # the statistic is the same whichever p is used
+    chi = friedman(fixture_outcomes(), ["motor_total"], VISITS, CHI_SQUARE).iloc[0]
+    assert table.loc["motor_total", "statistic"] == chi["statistic"]
+
+
+def test_friedman_with_one_patient_changing_is_exact_p_1_not_the_chi_square_0368():
+    # Six patients equal at every visit, one with (45, 46, 46): each of that patient's three orders
+    # gives the same column rank sums up to relabelling, hence the same statistic: exact p = 1.
+    # friedman.test(rbind(c(45,46,46), matrix(50, 6, 3))) -> Q = 2, p = exp(-1) = 0.367879441171
+    matrix = np.vstack([[45, 46, 46], np.full((6, 3), 50.0)])
+    exact_row = friedman(long_outcomes(matrix, VISITS), ["x"], VISITS, CONFIG).iloc[0]
+    chi_row = friedman(long_outcomes(matrix, VISITS), ["x"], VISITS, CHI_SQUARE).iloc[0]
+    assert exact_row["statistic"] == chi_row["statistic"] == pytest.approx(2.0)
+    assert chi_row["p_value"] == pytest.approx(np.exp(-1), rel=1e-12)
+    assert exact_row["p_value"] == pytest.approx(1.0, rel=1e-12)
+    assert exact_row["min_attainable_p"] == pytest.approx(1.0, rel=1e-12)  # no order could do better
+
+
+def brute_force_friedman_p(ranks: np.ndarray) -> tuple[float, float]:
+    """(p, smallest attainable p) by listing all k!^n within-row permutations of a rank matrix
+    (every permutation, repeated orders of tied ranks included) and their column rank sums."""
+    observed = ((ranks.sum(axis=0)) ** 2).sum()
+    sums = np.zeros((1, ranks.shape[1]))
+    for row in ranks:
+        orders = np.array(list(itertools.permutations(row)))
+        sums = (sums[:, None, :] + orders[None, :, :]).reshape(-1, ranks.shape[1])
+    statistics = (sums**2).sum(axis=1)
+    return float(np.mean(statistics >= observed - 1e-9)), float(np.mean(statistics >= statistics.max() - 1e-9))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_friedman_exact_equals_a_full_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    print(f"seed {seed}")
+    for n, k, high in [(5, 3, 3), (6, 3, 6), (4, 4, 3), (3, 5, 2), (7, 2, 2)]:
+        values = rng.integers(0, high, (n, k)).astype(float)
+        values[0] = np.arange(k)  # at least one patient whose values differ
+        ranks = scipy.stats.rankdata(values, axis=1)
+        p, smallest = brute_force_friedman_p(ranks)
+        visits = [f"v{j}" for j in range(k)]
+        row = friedman(long_outcomes(values, visits), ["x"], visits, CONFIG).iloc[0]
+        assert row["p_method"] == "exact"
+        assert row["p_value"] == pytest.approx(p, rel=1e-12), (n, k, values)
+        assert row["min_attainable_p"] == pytest.approx(smallest, rel=1e-12)
+
+
+def test_friedman_monte_carlo_agrees_with_exact_within_its_standard_error():
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 4, (12, 3)).astype(float) + np.array([0, 0.5, 1])
+    frame = long_outcomes(values, VISITS)
+    exact_row = friedman(frame, ["x"], VISITS, CONFIG).iloc[0]
+    config = {"friedman_method": "monte-carlo", "monte_carlo_resamples": 20_000, "monte_carlo_seed": 1}
+    mc = friedman(frame, ["x"], VISITS, config).iloc[0]
+    print(f"exact p {exact_row['p_value']:.5f}, Monte Carlo p {mc['p_value']:.5f} (SE {mc['p_monte_carlo_se']:.5f})")
+    assert mc["p_method"] == "Monte Carlo"
+    assert mc["p_monte_carlo_se"] == pytest.approx(np.sqrt(mc["p_value"] * (1 - mc["p_value"]) / 20_000))
+    assert abs(mc["p_value"] - exact_row["p_value"]) < 4 * mc["p_monte_carlo_se"]
+    # seeded: the same seed gives the same estimate, another seed another one
+    assert friedman(frame, ["x"], VISITS, config).iloc[0]["p_value"] == mc["p_value"]
+    assert friedman(frame, ["x"], VISITS, config | {"monte_carlo_seed": 2}).iloc[0]["p_value"] != mc["p_value"]
+
+
+def test_friedman_auto_switches_exact_monte_carlo_chi_square_at_the_documented_sizes():
+    rng = np.random.default_rng(8)
+    five = [f"v{j}" for j in range(5)]
+
+    def method(n, visits):
+        values = rng.normal(size=(n, len(visits)))
+        return friedman(long_outcomes(values, visits), ["x"], visits, CONFIG).iloc[0]["p_method"]
+
+    # three visits without ties: grid (2n + 1)^2 <= 250,000 cells up to n = 249
+    assert method(249, VISITS) == "exact"
+    assert method(250, VISITS) == "chi-square"  # not exact, and n >= FRIEDMAN_CHI_SQUARE_MIN_N
+    # five visits: grid (4n + 1)^4 cells, exact up to n = 5; Monte Carlo below 100 patients
+    assert method(5, five) == "exact"
+    assert method(6, five) == "Monte Carlo"
+    assert method(99, five) == "Monte Carlo"
+    assert method(100, five) == "chi-square"
+    assert exact.FRIEDMAN_CHI_SQUARE_MIN_N == 100
 
 
 def test_friedman_too_few_complete_cases_is_nan():
@@ -399,7 +497,7 @@ def test_friedman_equals_pingouin_on_random_tied_data(k, seed):
         matrix[rng.random((n, k)) < 0.03] = np.nan  # a missing value: patient excluded
         missing_rows = [(int(i), int(j)) for i, j in zip(rng.integers(0, n, 5), rng.integers(0, k, 5))]
         frame = long_outcomes(matrix, visits, name, drop_rows=missing_rows)
-        row = friedman(frame, [name], visits).iloc[0]
+        row = friedman(frame, [name], visits, CHI_SQUARE).iloc[0]
         statistic, p_value, kendall_w = pingouin_friedman(frame, name)
         assert row["df"] == k - 1
         assert row["statistic"] == pytest.approx(statistic, rel=1e-12)
@@ -417,7 +515,7 @@ def test_friedman_with_many_ties_and_fully_tied_rows():
     matrix = rng.integers(0, 2, (300, 5)).astype(float)       # two values only: huge tie groups
     matrix[:100] = rng.integers(0, 3, (100, 1))                 # a third of the rows all equal
     frame = long_outcomes(matrix, visits)
-    row = friedman(frame, ["x"], visits).iloc[0]
+    row = friedman(frame, ["x"], visits, CHI_SQUARE).iloc[0]
     statistic, p_value, kendall_w = pingouin_friedman(frame, "x")
     assert (row["statistic"], row["p_value"], row["kendall_w"]) == pytest.approx(
         (statistic, p_value, kendall_w), rel=1e-12)
@@ -461,6 +559,7 @@ def test_friedman_on_a_large_trial_is_fast():
     elapsed = time.perf_counter() - start
     print(f"friedman on {n} patients x 3 visits x 9 outcomes: {elapsed:.2f} s")
     assert table["n_complete"].iloc[1:].eq(n).all() and table["n_complete"].iloc[0] < n
+    assert (table["p_method"] == "chi-square").all()  # far above the exact and Monte Carlo sizes
     assert len(table["excluded_ids"].iloc[0].split(",")) == n - table["n_complete"].iloc[0]
     # the first outcome against pingouin on the same data
     q, _, w = pingouin_friedman(outcomes, "outcome_0")
@@ -496,14 +595,197 @@ def test_ais_shift_patient_without_visit_row_is_missing():
     assert summary["n_pairs"] == 6 and summary["unchanged"] == 5
 
 
-def test_the_p_method_follows_scipys_auto_rule():
-    from caseseries.analysis.stats import wilcoxon_p_method
+# ----------------------------------------------------------------------------- Wilcoxon modes
 
-    # Hand-built differences: no ties/zeros -> exact up to 50 pairs; with ties or zeros the full
-    # permutation distribution up to 13 pairs; otherwise the normal approximation.
-    assert wilcoxon_p_method(np.arange(1.0, 8.0)) == "exact"
-    assert wilcoxon_p_method(np.array([1.0, 1.0, 2.0, 3.0, -4.0])) == "exact (permutation)"
-    assert wilcoxon_p_method(np.array([0.0, 1.0, 2.0, 3.0, -4.0])) == "exact (permutation)"
-    assert wilcoxon_p_method(np.arange(1.0, 15.0).round() // 2 + 1) == "normal approximation"  # 14, tied
-    assert wilcoxon_p_method(np.arange(1.0, 52.0)) == "normal approximation"  # 51 untied
-    assert wilcoxon_p_method(np.arange(1.0, 51.0)) == "exact"  # 50 untied
+
+def brute_force_signed_rank_p(d, zero_method, alternative):
+    """p by listing all 2^m sign patterns of the non-zero differences (ranks as the zero method says)."""
+    d = np.asarray(d, dtype=float)
+    if zero_method == "wilcox":
+        d = d[d != 0]
+    ranks = scipy.stats.rankdata(np.abs(d))[d != 0]
+    observed = ranks[d[d != 0] > 0].sum()
+    sums = np.array([sum(r for r, s in zip(ranks, signs) if s) for signs in itertools.product([0, 1], repeat=ranks.size)])
+    centre = ranks.sum() / 2
+    if alternative == "greater":
+        return float(np.mean(sums >= observed - 1e-9))
+    if alternative == "less":
+        return float(np.mean(sums <= observed + 1e-9))
+    return float(np.mean(np.abs(sums - centre) >= abs(observed - centre) - 1e-9))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_exact_signed_rank_equals_all_sign_patterns_with_ties_and_zeros(seed):
+    rng = np.random.default_rng(seed)
+    print(f"seed {seed}")
+    for _ in range(25):
+        d = rng.integers(-4, 6, int(rng.integers(2, 13))).astype(float)
+        if not d.any():
+            continue
+        for zero_method in ("wilcox", "pratt", "zsplit"):
+            for alternative in ("two-sided", "greater", "less"):
+                result = exact.signed_rank_exact(d, zero_method, alternative)
+                assert result.p_value == pytest.approx(brute_force_signed_rank_p(d, zero_method, alternative),
+                                                       rel=1e-12), (d, zero_method, alternative)
+
+
+def test_exact_signed_rank_equals_scipys_permutation_test_up_to_13_pairs():
+    rng = np.random.default_rng(21)
+    for _ in range(8):
+        d = rng.integers(-3, 5, int(rng.integers(3, 14))).astype(float)
+        if np.count_nonzero(d) == 0:
+            continue
+        for zero_method in ("wilcox", "pratt"):
+            expected = scipy.stats.wilcoxon(d, zero_method=zero_method, method=scipy.stats.PermutationMethod()).pvalue
+            assert exact.signed_rank_exact(d, zero_method).p_value == pytest.approx(expected, rel=1e-9)
+
+
+D9 = [2, 2, 0, -1, 3, 3, 0, 5, 2]
+
+
+@pytest.mark.parametrize(
+    "mode, zero_method, alternative, p_r, method",
+    [
+        # wilcox.test(d, exact=FALSE, correct=FALSE)$p.value
+        ("asymptotic", "wilcox", "two-sided", 0.0266034549386034, "normal approximation"),
+        # wilcox.test(d, exact=FALSE, correct=TRUE)$p.value
+        ("asymptotic-corrected", "wilcox", "two-sided", 0.0330062576612326,
+         "normal approximation with continuity correction"),
+        # wilcox.test(d, exact=FALSE, correct=TRUE, alternative="greater")$p.value
+        ("asymptotic-corrected", "wilcox", "greater", 0.0165031288306163,
+         "normal approximation with continuity correction"),
+        # pvalue(wilcoxsign_test(d ~ rep(0, 9), zero.method="Pratt", distribution="asymptotic"))
+        ("asymptotic", "pratt", "two-sided", 0.0306890976069072, "normal approximation"),
+        # pvalue(wilcoxsign_test(d ~ rep(0, 9), zero.method="Pratt", distribution="exact"))
+        ("exact", "pratt", "two-sided", 0.03125, "exact"),
+        # exactRankTests::wilcox.exact(d)$p.value
+        ("exact", "wilcox", "two-sided", 0.03125, "exact"),
+    ],
+)
+def test_each_wilcoxon_mode_reproduces_r(mode, zero_method, alternative, p_r, method):
+    config = CONFIG | {"wilcoxon_mode": mode, "zero_method": zero_method, "wilcoxon_alternative": alternative}
+    row = paired_changes(outcomes_from_differences(D9), ["x"], "baseline", ["day90"], config).iloc[0]
+    assert row["p_value"] == pytest.approx(p_r, rel=1e-12)
+    assert row["p_method"] == method
+    if zero_method == "wilcox":
+        assert row["wilcoxon_statistic"] == 27  # wilcox.test(d)$statistic: V = 27
+
+
+def test_exact_mode_falls_back_to_the_normal_approximation_beyond_500_pairs_and_says_so():
+    rng = np.random.default_rng(3)
+    d = rng.integers(-3, 6, exact.WILCOXON_EXACT_MAX_N + 1).astype(float)
+    row = paired_changes(outcomes_from_differences(d), ["x"], "baseline", ["day90"], CONFIG).iloc[0]
+    assert row["p_method"] == "normal approximation"
+    assert row["p_value"] == pytest.approx(scipy.stats.wilcoxon(d, correction=False, method="asymptotic").pvalue)
+    row = paired_changes(outcomes_from_differences(d[:-1]), ["x"], "baseline", ["day90"], CONFIG).iloc[0]
+    assert row["p_method"] == "exact"
+
+
+def test_smallest_attainable_p_flags_a_test_that_cannot_reach_significance():
+    # 4 improved, 3 unchanged: at best all four non-zero signs positive, p = 2 / 2^4 = 0.125
+    # pvalue(wilcoxsign_test(c(1,2,3,4) ~ rep(0, 4), distribution="exact")) -> 0.125
+    four_up = outcomes_from_differences([0, 0, 0, 1, 2, 3, 4])
+    for zero_method in ("wilcox", "pratt"):
+        row = paired_changes(four_up, ["x"], "baseline", ["day90"], CONFIG | {"zero_method": zero_method}).iloc[0]
+        assert row["min_attainable_p"] == pytest.approx(0.125) and row["p_value"] == pytest.approx(0.125)
+    # the same limit for a decrease: it depends on the sizes of the changes, not their signs
+    row = paired_changes(outcomes_from_differences([0, 0, 0, -1, 2, -3, 4]), ["x"], "baseline", ["day90"],
+                         CONFIG).iloc[0]
+    assert row["min_attainable_p"] == pytest.approx(0.125)
+    # wilcox.test(c(0,0,0,1,2,3,4), exact=FALSE, correct=FALSE)$p.value -> 0.067889154861829
+    row = paired_changes(four_up, ["x"], "baseline", ["day90"], CONFIG | {"wilcoxon_mode": "asymptotic"}).iloc[0]
+    assert row["min_attainable_p"] == pytest.approx(0.067889154861829, rel=1e-12)
+    # seven improved: 2 / 2^7 = 0.015625 < 0.05, reachable
+    row = paired_changes(outcomes_from_differences([1, 2, 3, 4, 5, 6, -7]), ["x"], "baseline", ["day90"],
+                         CONFIG).iloc[0]
+    assert row["min_attainable_p"] == pytest.approx(0.015625)
+
+
+def test_improved_unchanged_worsened_counts_and_rank_biserial_by_zero_method():
+    table = paired_changes(outcomes_from_differences([0, 1, -2, 3]), ["x"], "baseline", ["day90"], CONFIG)
+    assert table[["n_improved", "n_unchanged", "n_worsened"]].iloc[0].tolist() == [2, 1, 1]
+    # pratt / zsplit: zeros ranked with the others: |d| 0, 1, 2, 3 -> ranks 1, 2, 3, 4;
+    # R+ = 2 + 4 = 6, R- = 3, all ranks 10: r = (6 - 3) / 10 = 0.3 (the zero pulls r towards 0)
+    for zero_method in ("pratt", "zsplit"):
+        row = paired_changes(outcomes_from_differences([0, 1, -2, 3]), ["x"], "baseline", ["day90"],
+                             CONFIG | {"zero_method": zero_method}).iloc[0]
+        assert row["rank_biserial"] == pytest.approx(0.3)
+    # wilcox: one changed pair of seven would give r = 1 next to p = 1; not reported
+    row = paired_changes(outcomes_from_differences([0, 0, 0, 0, 0, 0, 1]), ["x"], "baseline", ["day90"],
+                         CONFIG).iloc[0]
+    assert np.isnan(row["rank_biserial"]) and row["p_value"] == 1.0
+    assert row[["n_improved", "n_unchanged", "n_worsened"]].tolist() == [1, 6, 0]
+    # pratt on the same data: ranks 3.5 x 6 and 7; r = 7 / 28 = 0.25
+    row = paired_changes(outcomes_from_differences([0, 0, 0, 0, 0, 0, 1]), ["x"], "baseline", ["day90"],
+                         CONFIG | {"zero_method": "pratt"}).iloc[0]
+    assert row["rank_biserial"] == pytest.approx(0.25)
+    # wilcox, exactly half changed: 1, 2 positive of four -> r = 1 (reported)
+    row = paired_changes(outcomes_from_differences([0, 0, 1, 2]), ["x"], "baseline", ["day90"], CONFIG).iloc[0]
+    assert row["rank_biserial"] == 1.0
+
+
+@pytest.mark.parametrize("n, level", [(2, 0.5), (3, 0.75), (4, 0.875), (5, 0.9375), (6, 0.96875)])
+def test_hodges_lehmann_achieved_level_with_few_pairs(n, level):
+    # With n pairs the widest interval [min, max] of the Walsh averages has level 1 - 2 / 2^n
+    # (R: 1 - 2 * psignrank(0, n)); below 6 pairs that is less than 95%.
+    d = np.arange(1.0, n + 1) - 1.5
+    hl = hodges_lehmann(d, 0.95)
+    assert hl.ci_level_achieved == pytest.approx(level)
+    if n <= 5:
+        assert (hl.ci_low, hl.ci_high) == (d.min(), d.max())
+
+
+# ----------------------------------------------------------------------------- endpoints and missing pairs
+
+
+def test_primary_endpoint_is_unadjusted_and_secondary_tests_are_adjusted_together():
+    # fixture p-values: motor as in test_fixture_missing_visit_holm_and_paired_t; SCIM-III:
+    # ex(na.omit(s90 - sb)), ex(s180 - sb) -> 0.0625 0.03125 (ex: coin exact, zero.method "Wilcoxon")
+    config = CONFIG | {"primary_endpoint": {"outcome": "motor_total", "visit": "day180"},
+                       "multiplicity_family": "secondary"}
+    table = paired_changes(fixture_outcomes(), ["motor_total", "scim_total"], "baseline", ["day90", "day180"],
+                           config).set_index(["outcome", "visit"])
+    assert table["role"].tolist() == ["secondary", "primary", "secondary", "secondary"]
+    assert table["p_value"].tolist() == pytest.approx([0.0625, 0.03125, 0.0625, 0.03125], rel=1e-12)
+    # the primary keeps its p; p.adjust(c(0.0625, 0.0625, 0.03125), "holm") -> 0.125 0.125 0.09375
+    assert table["p_adjusted"].tolist() == pytest.approx([0.125, 0.03125, 0.125, 0.09375], rel=1e-12)
+    # within_outcome: motor day90 alone (its primary sibling is not in the family); SCIM-III together:
+    # p.adjust(c(0.0625, 0.03125), "holm") -> 0.0625 0.0625
+    within = paired_changes(fixture_outcomes(), ["motor_total", "scim_total"], "baseline", ["day90", "day180"],
+                            config | {"multiplicity_family": "within_outcome"})
+    assert within["p_adjusted"].tolist() == pytest.approx([0.0625, 0.03125, 0.0625, 0.0625], rel=1e-12)
+    for no_adjustment in ({"multiplicity_family": "none"}, {"multiplicity": "none"}):
+        plain = paired_changes(fixture_outcomes(), ["motor_total", "scim_total"], "baseline", ["day90", "day180"],
+                               config | no_adjustment)
+        assert plain["p_adjusted"].tolist() == plain["p_value"].tolist()
+    # no primary endpoint declared: everything is secondary
+    none = paired_changes(fixture_outcomes(), ["motor_total"], "baseline", ["day90", "day180"],
+                          CONFIG | {"primary_endpoint": None})
+    assert set(none["role"]) == {"secondary"}
+
+
+def test_endpoint_problems_name_the_bad_outcome_and_visit():
+    statistics = {"primary_endpoint": {"outcome": "motor", "visit": "baseline"}}
+    problems = endpoints.endpoint_problems(statistics, ["motor_total", "uems"], ["day90", "day180"])
+    assert problems == [
+        "statistics.primary_endpoint.outcome 'motor' is not one of the configured outcomes (motor_total, uems)",
+        "statistics.primary_endpoint.visit 'baseline' is not a follow-up visit (day90, day180)",
+    ]
+    assert endpoints.endpoint_problems({"primary_endpoint": None}, ["x"], ["day90"]) == []
+
+
+def test_lost_pairs_are_named_with_the_reason():
+    frame = fixture_outcomes()
+    frame["isncsci_day"] = frame["day"].astype(float)
+    # P03 was examined at day 180 but the total is not determinable (NT); P05 missed day 90 (no row);
+    # P06 has a day-90 row without an ISNCSCI exam (only SCIM was done)
+    frame.loc[(frame.patient_id == "P03") & (frame.visit == "day180"), "motor_total"] = np.nan
+    frame.loc[(frame.patient_id == "P06") & (frame.visit == "day90"), ["motor_total", "isncsci_day"]] = np.nan
+    days = {"motor_total": "isncsci_day"}
+    table = paired_changes(frame, ["motor_total"], "baseline", ["day90", "day180"], CONFIG, days)
+    assert table["missing_ids"].tolist() == ["P05,P06", "P03"]
+    assert table["missing_reasons"].tolist() == ["P05 day90 missed; P06 day90 missed", "P03 day180 not determinable"]
+    assert stats.parse_reasons(table["missing_reasons"].iloc[0]) == [("P05", "day90", "missed"), ("P06", "day90", "missed")]
+    row = friedman(frame, ["motor_total"], VISITS, CONFIG, days).iloc[0]
+    assert row["excluded_ids"] == "P03,P05,P06" and row["n_complete"] == 4
+    assert row["missing_reasons"] == "P03 day180 not determinable; P05 day90 missed; P06 day90 missed"

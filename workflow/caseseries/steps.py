@@ -153,13 +153,14 @@ def statistics(input, output, params) -> None:
     from caseseries.analysis import stats
 
     outcomes = tables.read(input[0])
+    names = list(params.outcomes)
+    day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
+    config = dict(params.statistics)
     visit_names = [v["name"] for v in params.visits]
     baseline, followups = visit_names[0], visit_names[1:]
-    tables.write(stats.describe(outcomes, params.outcomes, visit_names), output.descriptives)
-    tables.write(
-        stats.paired_changes(outcomes, params.outcomes, baseline, followups, dict(params.statistics)), output.changes
-    )
-    tables.write(stats.friedman(outcomes, params.outcomes, visit_names), output.friedman)
+    tables.write(stats.describe(outcomes, names, visit_names), output.descriptives)
+    tables.write(stats.paired_changes(outcomes, names, baseline, followups, config, day_columns), output.changes)
+    tables.write(stats.friedman(outcomes, names, visit_names, config, day_columns), output.friedman)
     shift, summary = stats.ais_shift(outcomes, baseline, followups[-1])
     tables.write(shift.rename_axis("baseline").reset_index(), output.ais_shift)
     summary = {"baseline": baseline, "followup": followups[-1], **summary}

@@ -5,6 +5,7 @@ from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
 from caseseries.data.csvfile import distinct_values
 from caseseries.data.plausibility import from_config as plausibility_bounds
 from caseseries.data.sharding import shard_name
+from caseseries.analysis.endpoints import endpoint_problems
 from caseseries.analysis.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
@@ -22,6 +23,13 @@ try:
     plausibility_bounds(config["plausibility"])
 except ValueError as error:
     raise WorkflowError(str(error))
+ENDPOINT_PROBLEMS = endpoint_problems(
+    config["statistics"],
+    list(config["outcomes"]),
+    [visit["name"] for visit in config["visits"][1:]],
+)
+if ENDPOINT_PROBLEMS:
+    raise WorkflowError("config.yaml: " + "; ".join(ENDPOINT_PROBLEMS))
 
 
 def raw(table):

@@ -10,7 +10,7 @@ rule published_claims:
         changes=rules.statistics.output.changes,
         ae_summary=rules.safety.output.summary,
         safety_checks=rules.safety.output.checks,
-        code=library("analysis.claims"),
+        code=library("analysis.claims", "report.formatting"),
     output:
         reported(
             TABLES / "published_claims.csv", "published_claims", "Published claims"
@@ -86,6 +86,7 @@ rule manuscript:
             "report.formatting",
             "report.provenance",
             "report.render",
+            "analysis.stats",
         ),
     output:
         qmd=REPORT / "manuscript.qmd",

@@ -2,7 +2,7 @@ rule statistics:
     """Per-visit descriptives, paired change from baseline, Friedman, AIS shift."""
     input:
         TABLES / "outcomes_by_visit.csv",
-        code=library("analysis.stats"),
+        code=library("analysis.stats", "analysis.exact", "analysis.endpoints"),
     output:
         descriptives=reported(TABLES / "descriptives.csv", "descriptives", "Tables"),
         changes=reported(TABLES / "paired_changes.csv", "paired_changes", "Tables"),
@@ -14,7 +14,7 @@ rule statistics:
     conda:
         ENV
     params:
-        outcomes=list(config["outcomes"]),
+        outcomes=config["outcomes"],
         visits=config["visits"],
         statistics=config["statistics"],
     script:

@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from caseseries import tables
+from caseseries.report import formatting as fmt
 
 
 def metrics(results: dict) -> dict:
@@ -36,7 +37,8 @@ def metrics(results: dict) -> dict:
 
 def _describe(value) -> str:
     if isinstance(value, dict):  # a paired comparison
-        return f"HL {value['hl_estimate']:.1f}, p = {value['p_value']:.3f}"
+        # the rounding of the manuscript's tables, so that the two never disagree
+        return f"HL {fmt.shift(value['hl_estimate'])}, {fmt.p_statement(fmt.p_value(value['p_value']))}"
     if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
         return f"{value[0]:g} to {value[1]:g}"  # a range
     if isinstance(value, list):

@@ -5,20 +5,47 @@ Pure functions: tidy DataFrames in, tidy DataFrames out, no I/O.
 `outcomes` is one row per patient x visit with columns `patient_id`, `visit`, `day`, one float
 column per outcome (NaN = not assessed) and `ais` (A-E, or a list such as "C,D" when the
 classification is undetermined). A patient may lack a visit (no row) or a value (NaN); such
-patients are counted and named, never imputed.
+patients are counted and named with the reason, never imputed: `missed` when the instrument was
+not given at that visit (no row, or its day column - `isncsci_day`, `scim_day` - empty), `not
+determinable` when it was given but the total could not be computed (ISNCSCI segments not
+testable, NT).
 
 Conventions
 - Change = follow-up minus baseline, so positive = increase (improvement for every outcome here).
 - Quantiles (describe): pandas' default linear interpolation = R quantile(type = 7).
-- Wilcoxon signed-rank: scipy's default method="auto" via pingouin.wilcoxon (exact for n <= 50
-  without ties; exact conditional permutation p for n <= 13 with ties/zeros; normal otherwise).
-  pingouin's default continuity correction is switched off so the p is exactly scipy's.
+- Wilcoxon signed-rank, `wilcoxon_mode`:
+  `exact` - the exact conditional distribution given the ties and zeros (caseseries.analysis.exact;
+  equals coin::wilcoxsign_test(distribution = "exact") and exactRankTests::wilcox.exact) up to
+  exact.WILCOXON_EXACT_MAX_N pairs, the normal approximation beyond (p_method says which);
+  `asymptotic` - normal approximation with tie-corrected variance, no continuity correction
+  (R wilcox.test(exact = FALSE, correct = FALSE), SPSS); `asymptotic-corrected` - with it
+  (wilcox.test(exact = FALSE, correct = TRUE)). `zero_method`: wilcox drops zeros before ranking
+  (R), pratt ranks them and then drops them (coin's default), zsplit splits their ranks.
+  The statistic is V, the sum of the ranks of the positive differences (R's V).
+- Smallest attainable p: the p of the most extreme sign pattern of the same |differences| (all
+  positive; all negative for alternative "less"). When it exceeds alpha the test cannot reach
+  significance whatever the direction of change, and the manuscript says so.
+- Rank-biserial r = (R+ - R-) / (sum of all ranks), with the ranks of the configured zero method:
+  under wilcox over the non-zero differences only (then NaN when fewer than half of the pairs
+  changed: one changed pair of seven would give r = 1), under pratt and zsplit over all pairs, so
+  unchanged pairs pull r towards 0.
 - Hodges-Lehmann: median of the n(n+1)/2 Walsh averages of all paired differences (zeros
   included, so the estimate does not depend on the null value) with the distribution-free CI
   [W_(k), W_(M+1-k)] whose k comes from the signed-rank null distribution: exact for n < 50
-  (as R's wilcox.test), normal approximation otherwise. With ties the achieved level is the
-  nominal one of the untied distribution (Hollander & Wolfe), not a conditional one.
+  (as R's wilcox.test), normal approximation otherwise. `hl_ci_level_achieved` is the level of
+  that interval: at least `ci_level` from 6 pairs on, below it with 2-5 pairs, where no interval
+  reaches it (50% with 2 pairs, 93.75% with 5). With ties the level is that of the untied
+  distribution (Hollander & Wolfe) and the closed interval is conservative.
   Confidence intervals (HL and t) are always two-sided at `ci_level`.
+- Endpoints: `primary_endpoint` {outcome, visit} is the one confirmatory comparison, tested at
+  alpha without adjustment (role "primary"); every other comparison is "secondary", adjusted
+  (`multiplicity`: holm | bonferroni | none) within `multiplicity_family`: `secondary` (all
+  secondary comparisons together), `within_outcome` (the secondary follow-ups of each outcome) or
+  `none`. p_adjusted of the primary comparison is its p. Friedman tests and paired t-tests are
+  exploratory and not adjusted.
+- Friedman p, `friedman_method` auto: exact permutation distribution when feasible
+  (exact.friedman_exact_feasible), otherwise a seeded Monte Carlo estimate (with its standard
+  error) below exact.FRIEDMAN_CHI_SQUARE_MIN_N complete cases, chi-square from there on.
 - All differences zero: no signed-rank statistic exists (NaN), p_value = 1.0 (the data sit
   exactly on the null), HL estimate and CI = 0, rank-biserial NaN, t statistics NaN.
 - Fewer than 2 pairs: every inferential column is NaN.
@@ -27,14 +54,15 @@ Conventions
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import pingouin
 import scipy.stats
 from statsmodels.stats.multitest import multipletests
 
+from caseseries.analysis import endpoints, exact
 from caseseries.data.contract import AIS_GRADES
 
 EXACT_CI_MAX_N = 49  # R's wilcox.test uses the exact signed-rank distribution for n < 50
@@ -213,41 +241,100 @@ def hodges_lehmann(differences, ci_level: float = 0.95) -> HodgesLehmann:
     return HodgesLehmann(estimate, low, high, achieved)
 
 
+# ----------------------------------------------------------------------------- missing values
+
+MISSED, NOT_DETERMINABLE = "missed", "not determinable"
+
+
+def _assessed(outcomes: pd.DataFrame, day_column: str | None) -> pd.DataFrame:
+    """Patients x visits: True where the instrument was given (a row with its day filled in)."""
+    column = day_column if day_column in outcomes.columns else "day" if "day" in outcomes.columns else None
+    marker = outcomes[column].notna() if column else pd.Series(True, index=outcomes.index)
+    frame = outcomes[["patient_id", "visit"]].assign(assessed=marker.to_numpy())
+    return frame.pivot(index="patient_id", columns="visit", values="assessed").sort_index()
+
+
+def _lost(values: pd.DataFrame, assessed, visits) -> tuple[list[str], list[str]]:
+    """Patients with a missing value at any of `visits` and why: (ids, ["P05 day90 missed", ...]).
+
+    `assessed()` gives the _assessed frame (only built when someone is missing).
+    """
+    lacking = values[list(visits)].isna()
+    lost = values.index[lacking.any(axis=1)]
+    if lost.empty:
+        return [], []
+    given = assessed().reindex(index=lost, columns=list(visits)).fillna(False).astype(bool)
+    reasons = [
+        f"{pid} {visit} {NOT_DETERMINABLE if given.at[pid, visit] else MISSED}"
+        for pid in lost for visit in visits if lacking.at[pid, visit]
+    ]
+    return [str(pid) for pid in lost], reasons
+
+
+def parse_reasons(text) -> list[tuple[str, str, str]]:
+    """'P05 day90 missed; P03 day180 not determinable' -> [(patient, visit, reason), ...]."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    return [tuple(item.split(" ", 2)) for item in text.split("; ")]
+
+
 # ----------------------------------------------------------------------------- paired changes
 
-
-def wilcoxon_p_method(d: np.ndarray) -> str:
-    """How scipy's method="auto" (1.17) computes the p-value for these differences: the exact null
-    distribution without ties or zeros (n <= 50), the full permutation distribution with them
-    (n <= 13, also exact), a normal approximation otherwise."""
-    if d.size < 2 or not d.any():
-        return ""
-    ties_or_zeros = (d == 0).any() or np.unique(np.abs(d[d != 0])).size < np.count_nonzero(d)
-    if d.size > 50 or (ties_or_zeros and d.size > 13):
-        return "normal approximation"
-    return "exact (permutation)" if ties_or_zeros else "exact"
+WILCOXON_MODES = ("exact", "asymptotic", "asymptotic-corrected")
+P_METHODS = {  # wilcoxon_mode -> how the p-value was obtained
+    "exact": "exact",
+    "asymptotic": "normal approximation",
+    "asymptotic-corrected": "normal approximation with continuity correction",
+}
 
 
-def _signed_rank(d: np.ndarray, config: dict) -> dict:
-    """Wilcoxon statistic and p (scipy's, through pingouin) and matched-pairs rank-biserial."""
+def _asymptotic_p(d: np.ndarray, zero_method: str, alternative: str, corrected: bool) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scipy's advice to use an exact test with few pairs
+        result = scipy.stats.wilcoxon(
+            d, zero_method=zero_method, correction=corrected, alternative=alternative, method="asymptotic"
+        )
+    return float(result.pvalue)
+
+
+def rank_biserial(d: np.ndarray, zero_method: str) -> float:
+    """Matched-pairs rank-biserial r with the zero method's ranks (see the module notes)."""
+    ranks, signs, _ = exact.signed_rank_ranks(d, zero_method)
+    if ranks.size == 0:
+        return np.nan
+    if zero_method == "wilcox":
+        if ranks.size < d.size / 2:  # fewer than half changed: r would describe a minority
+            return np.nan
+        total = ranks.sum()
+    else:
+        total = d.size * (d.size + 1)  # all doubled ranks, zeros included
+    return float((ranks[signs > 0].sum() - ranks[signs < 0].sum()) / total)
+
+
+def signed_rank_test(d: np.ndarray, config: dict) -> dict:
+    """V, p, how p was obtained, the smallest attainable p and r for paired differences `d`."""
+    empty = {"wilcoxon_statistic": np.nan, "p_value": np.nan, "p_method": "", "min_attainable_p": np.nan,
+             "rank_biserial": np.nan}
     if d.size < 2:
-        return {"wilcoxon_statistic": np.nan, "p_value": np.nan, "p_method": "", "rank_biserial": np.nan}
+        return empty
     if not d.any():
-        return {"wilcoxon_statistic": np.nan, "p_value": 1.0, "p_method": "", "rank_biserial": np.nan}
+        return empty | {"p_value": 1.0, "min_attainable_p": 1.0}
+    mode = config.get("wilcoxon_mode", "exact")
+    if mode not in WILCOXON_MODES:
+        raise ValueError(f"wilcoxon_mode {mode!r}: expected one of {', '.join(WILCOXON_MODES)}")
     alternative = config.get("wilcoxon_alternative", "two-sided")
-    result = pingouin.wilcoxon(
-        d,
-        alternative=alternative,
-        zero_method=config.get("zero_method", "wilcox"),
-        correction=False,  # pingouin's default True would differ from scipy's default
-    ).iloc[0]
-    # pingouin flips the sign of RBC for alternative="less"; keep positive = increase
-    rbc = -result["RBC"] if alternative == "less" else result["RBC"]
-    return {
-        "wilcoxon_statistic": float(result["W_val"]),
-        "p_value": float(result["p_val"]),
-        "p_method": wilcoxon_p_method(d),
-        "rank_biserial": float(rbc),
+    zero_method = config.get("zero_method", "wilcox")
+    extreme = -np.abs(d) if alternative == "less" else np.abs(d)  # every pair changed the same way
+    row = {"wilcoxon_statistic": exact.signed_rank_statistic(d, zero_method),
+           "rank_biserial": rank_biserial(d, zero_method)}
+    if mode == "exact" and d.size <= exact.WILCOXON_EXACT_MAX_N:
+        result = exact.signed_rank_exact(d, zero_method, alternative)
+        return row | {"p_value": result.p_value, "p_method": "exact", "min_attainable_p": result.min_attainable_p}
+    corrected = mode == "asymptotic-corrected"
+    return row | {
+        "p_value": _asymptotic_p(d, zero_method, alternative, corrected),
+        "p_method": P_METHODS["asymptotic" if mode == "exact" else mode],
+        "min_attainable_p": _asymptotic_p(extreme, zero_method, alternative, corrected),
     }
 
 
@@ -270,14 +357,14 @@ def _paired_t(after: np.ndarray, before: np.ndarray, config: dict) -> dict:
 
 
 def _one_comparison(before: pd.Series, after: pd.Series, config: dict) -> dict:
-    paired = pd.DataFrame({"before": before, "after": after})
-    missing = paired.index[paired.isna().any(axis=1)]
-    paired = paired.dropna()
+    paired = pd.DataFrame({"before": before, "after": after}).dropna()
     d = (paired["after"] - paired["before"]).to_numpy()
     hl = hodges_lehmann(d, config.get("ci_level", 0.95))
     row = {
         "n_pairs": int(d.size),
-        "missing_ids": ",".join(map(str, missing)),
+        "n_improved": int((d > 0).sum()),
+        "n_unchanged": int((d == 0).sum()),
+        "n_worsened": int((d < 0).sum()),
         "mean_change": float(d.mean()) if d.size else np.nan,
         "sd_change": float(d.std(ddof=1)) if d.size > 1 else np.nan,
         "median_change": float(np.median(d)) if d.size else np.nan,
@@ -286,7 +373,7 @@ def _one_comparison(before: pd.Series, after: pd.Series, config: dict) -> dict:
         "hl_ci_high": hl.ci_high,
         "hl_ci_level_achieved": hl.ci_level_achieved,
     }
-    row |= _signed_rank(d, config)
+    row |= signed_rank_test(d, config)
     if config.get("paired_t_sensitivity", True):
         row |= _paired_t(paired["after"].to_numpy(), paired["before"].to_numpy(), config)
     return row
@@ -302,28 +389,53 @@ def adjust_p(p_values, method: str) -> np.ndarray:
     return adjusted
 
 
-def paired_changes(outcomes, outcome_names, baseline: str, followups, config: dict) -> pd.DataFrame:
-    """Change from baseline at each follow-up, per outcome (see the module notes)."""
+def _adjusted(table: pd.DataFrame, config: dict) -> pd.Series:
+    """p adjusted within each family of secondary comparisons; the primary keeps its p."""
+    method, family = config.get("multiplicity", "holm"), config.get("multiplicity_family", "secondary")
+    adjusted = table["p_value"].astype(float).copy()
+    if method == "none" or family == "none":
+        return adjusted
+    secondary = table[table["role"] == endpoints.SECONDARY]
+    groups = [secondary] if family == "secondary" else [g for _, g in secondary.groupby("outcome", sort=False)]
+    for group in groups:
+        adjusted[group.index] = adjust_p(group["p_value"], method)
+    return adjusted
+
+
+PAIRED_COLUMNS = [
+    "outcome", "visit", "n_pairs", "missing_ids", "missing_reasons", "role",
+    "n_improved", "n_unchanged", "n_worsened", "mean_change", "sd_change", "median_change",
+    "hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_level_achieved",
+    "wilcoxon_statistic", "p_value", "p_method", "min_attainable_p", "p_adjusted", "rank_biserial",
+]
+
+
+def paired_changes(outcomes, outcome_names, baseline: str, followups, config: dict,
+                   day_columns: dict | None = None) -> pd.DataFrame:
+    """Change from baseline at each follow-up, per outcome (see the module notes).
+
+    `day_columns` maps an outcome to the column holding its instrument's assessment day, to tell
+    a missed visit from a total that could not be determined.
+    """
+    day_columns = day_columns or {}
     rows = []
     for outcome in outcome_names:
         wide = _wide(outcomes, outcome)
+        assessed = lambda outcome=outcome: _assessed(outcomes, day_columns.get(outcome))  # noqa: E731
         before = _column(wide, baseline)
-        per_outcome = [
-            {"outcome": outcome, "visit": visit} | _one_comparison(before, _column(wide, visit), config)
-            for visit in followups
-        ]
-        adjusted = adjust_p([r["p_value"] for r in per_outcome], config.get("multiplicity", "holm"))
-        for r, p_adj in zip(per_outcome, adjusted):
-            r["p_adjusted"] = p_adj
-        rows.extend(per_outcome)
-    columns = [
-        "outcome", "visit", "n_pairs", "missing_ids", "mean_change", "sd_change", "median_change",
-        "hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_level_achieved",
-        "wilcoxon_statistic", "p_value", "p_method", "p_adjusted", "rank_biserial",
-    ]
-    if config.get("paired_t_sensitivity", True):
-        columns += ["t_mean_change", "t_ci_low", "t_ci_high", "t_p_value"]
-    return pd.DataFrame(rows, columns=columns)
+        for visit in followups:
+            after = _column(wide, visit)
+            ids, reasons = _lost(pd.DataFrame({baseline: before, visit: after}), assessed, [baseline, visit])
+            rows.append(
+                {"outcome": outcome, "visit": visit, "missing_ids": ",".join(ids), "missing_reasons": "; ".join(reasons),
+                 "role": endpoints.role(outcome, visit, config)}
+                | _one_comparison(before, after, config)
+            )
+    columns = PAIRED_COLUMNS + (["t_mean_change", "t_ci_low", "t_ci_high", "t_p_value"]
+                                if config.get("paired_t_sensitivity", True) else [])
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "p_adjusted"])
+    table.insert(columns.index("p_adjusted"), "p_adjusted", _adjusted(table, config))
+    return table
 
 
 # ----------------------------------------------------------------------------- Friedman
@@ -355,11 +467,20 @@ def _friedman_from_matrix(values: np.ndarray) -> tuple[float, float, float]:
     return float(q), float(scipy.stats.chi2.sf(q, k - 1)), float(w)
 
 
-def friedman(outcomes, outcome_names, visit_order) -> pd.DataFrame:
-    """Friedman chi-square (tie-corrected, as R friedman.test) across all visits, complete cases.
+FRIEDMAN_METHODS = ("auto", "exact", "monte-carlo", "chi-square")
 
-    Kendall's W as pingouin defines it (corrected for ties); see _friedman_from_matrix.
+
+def friedman(outcomes, outcome_names, visit_order, config: dict | None = None,
+             day_columns: dict | None = None) -> pd.DataFrame:
+    """Friedman test across all visits, complete cases: Q (tie-corrected, as R friedman.test), its
+    p by `friedman_method` (see the module notes), Kendall's W as pingouin defines it (corrected
+    for ties; see _friedman_from_matrix) and the patients left out, with the reason.
     """
+    config = config or {}
+    method = config.get("friedman_method", "auto")
+    if method not in FRIEDMAN_METHODS:
+        raise ValueError(f"friedman_method {method!r}: expected one of {', '.join(FRIEDMAN_METHODS)}")
+    day_columns = day_columns or {}
     outcome_names = list(outcome_names)
     # one pivot for all outcomes (the pivot, not the test, is the slow part for 10^5 patients)
     all_wide = outcomes.pivot(index="patient_id", columns="visit", values=outcome_names).sort_index()
@@ -370,19 +491,31 @@ def friedman(outcomes, outcome_names, visit_order) -> pd.DataFrame:
         values = wide.to_numpy(dtype=float)
         complete = ~np.isnan(values).any(axis=1)
         values = values[complete]
+        ids, reasons = _lost(wide, lambda: _assessed(outcomes, day_columns.get(outcome)), list(visit_order))
         row = {
             "outcome": outcome,
             "n_complete": int(complete.sum()),
-            "excluded_ids": ",".join(map(str, wide.index[~complete])),
+            "excluded_ids": ",".join(ids),
+            "missing_reasons": "; ".join(reasons),
             "statistic": np.nan,
             "df": len(visit_order) - 1,
             "p_value": np.nan,
+            "p_method": "",
+            "p_monte_carlo_se": np.nan,
+            "min_attainable_p": np.nan,
             "kendall_w": np.nan,
         }
         # a test needs 2+ subjects, 2+ visits and at least one subject whose values differ
         if len(values) >= 2 and len(visit_order) >= 2 and (values.min(axis=1) != values.max(axis=1)).any():
-            statistic, p_value, kendall_w = _friedman_from_matrix(values)
-            row |= {"statistic": statistic, "p_value": p_value, "kendall_w": kendall_w}
+            statistic, _, kendall_w = _friedman_from_matrix(values)
+            largest, _, _ = _friedman_from_matrix(np.sort(values, axis=1))  # every patient ordered alike
+            p = exact.friedman_p(
+                exact.doubled_midranks(values, axis=1), statistic, largest, method,
+                resamples=config.get("monte_carlo_resamples", 20_000), seed=config.get("monte_carlo_seed", 0),
+            )
+            row |= {"statistic": statistic, "p_value": p.p_value, "p_method": p.method,
+                    "p_monte_carlo_se": p.monte_carlo_se, "min_attainable_p": p.min_attainable_p,
+                    "kendall_w": kendall_w}
         rows.append(row)
     return pd.DataFrame(rows)
 

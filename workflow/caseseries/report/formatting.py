@@ -31,10 +31,9 @@ def num(value, digits: int = 1) -> str:
 
 
 def shift(value) -> str:
-    """A Hodges-Lehmann estimate or limit: of integer scores these are multiples of 0.25, so up
-    to two decimals, at least one (1.75, 2.5, 4.0)."""
-    text = num(value, 2)
-    return text[:-1] if text.endswith("0") and text != DASH else text
+    """A Hodges-Lehmann estimate or limit, everywhere with two decimals (1.75, 2.50, 4.00): of
+    integer scores these are multiples of 0.25, which two decimals show exactly."""
+    return num(value, 2)
 
 
 def num_signed(value) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from caseseries.report import formatting as fmt
 from caseseries import tables
+from caseseries.analysis import exact, stats
 from caseseries.analysis.cohort import GRADE_GAPS, cohort_grade
 from caseseries.data.contract import AIS_GRADES
 
@@ -34,7 +35,8 @@ def environment(template_dir: Path) -> jinja2.Environment:
 
 def render_template(template: Path, context: dict) -> str:
     env = environment(template.parent)
-    env.filters.update(p_statement=fmt.p_statement, words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count)
+    env.filters.update(p_statement=fmt.p_statement, words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count, and_list=fmt.words_list,
+                       comparisons=comparison_list)
     return env.get_template(template.name).render(**context)
 
 
@@ -97,16 +99,142 @@ def _change_rows(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict
     return pd.DataFrame(rows)
 
 
-def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
+UNREACHABLE, BELOW_NOMINAL = "\u2020", "\u2021"  # dagger: cannot reach alpha; double dagger: CI level
+METHOD_WORDS = {"exact": "exact", "normal approximation": "normal approximation",
+                "normal approximation with continuity correction": "normal approximation with continuity correction",
+                "Monte Carlo": "Monte Carlo", "chi-square": "\u03c7\u00b2 approximation"}
+
+
+def _method_marks(methods) -> dict:
+    """p-value method -> superscript letter, only when a table mixes methods (else no marks)."""
+    used = sorted(set(methods) - {""})
+    return {m: f"^{chr(ord('a') + i)}^" for i, m in enumerate(used)} if len(used) > 1 else {}
+
+
+def _unreachable(min_p, alpha: float) -> bool:
+    return not fmt.is_missing(min_p) and min_p > alpha
+
+
+def _p_cell(p, method: str, min_p, alpha: float, marks: dict) -> str:
+    text = fmt.p_value(p)
+    if fmt.is_missing(p):
+        return text
+    return text + (UNREACHABLE if _unreachable(min_p, alpha) else "") + marks.get(method, "")
+
+
+def lost_text(reasons, visit_labels: dict, limit: int) -> str:
+    """'P05 day90 missed; P03 day180 not determinable' -> 'P05 (day 90 missed), P03 (not determinable
+    at day 180)', each patient once; beyond `limit` patients a count per reason."""
+    by_patient: dict[str, dict[str, list[str]]] = {}
+    for pid, visit, why in stats.parse_reasons(reasons):
+        by_patient.setdefault(pid, {}).setdefault(why, []).append(fmt.inner(visit_labels.get(visit, visit)))
+    if len(by_patient) > limit:
+        order = [fmt.inner(label) for label in visit_labels.values()]
+        counts = {}
+        for why in (stats.MISSED, stats.NOT_DETERMINABLE):
+            for visit in order:
+                n = sum(visit in whys.get(why, []) for whys in by_patient.values())
+                if n:
+                    counts[f"{visit} missed" if why == stats.MISSED else f"not determinable at {visit}"] = n
+        return ", ".join(f"{what}: {n}" for what, n in counts.items())
+    parts = []
+    for pid, whys in by_patient.items():
+        said = [f"{fmt.words_list(whys[stats.MISSED])} missed"] if stats.MISSED in whys else []
+        if stats.NOT_DETERMINABLE in whys:
+            said.append(f"not determinable at {fmt.words_list(whys[stats.NOT_DETERMINABLE])}")
+        parts.append(f"{pid} ({'; '.join(said)})")
+    return ", ".join(parts)
+
+
+def lost_table(changes: pd.DataFrame, friedman: pd.DataFrame, outcome_labels: dict, visit_labels: dict,
+               limit: int) -> str:
+    """Patients left out of each test and why, one row per group of tests that lost the same
+    patients ('' when no test lost anyone)."""
+    tests = [(visit_labels[r.visit], outcome_labels[r.outcome], r.missing_reasons) for r in changes.itertuples()]
+    tests += [("All visits (Friedman)", outcome_labels[r.outcome], r.missing_reasons) for r in friedman.itertuples()]
+    groups: dict[str, dict[str, list[str]]] = {}  # who was left out -> test visit -> outcomes
+    for visit, outcome, reasons in tests:
+        if text := lost_text(reasons, visit_labels, limit):
+            groups.setdefault(text, {}).setdefault(visit, []).append(fmt.inner(outcome))
+    if not groups:
+        return ""
+    named = ["; ".join(f"{visit}: {fmt.words_list(outcomes)}" for visit, outcomes in by_visit.items())
+             for by_visit in groups.values()]
+    return fmt.markdown_table(pd.DataFrame({"Tests": named, "Left out": list(groups)}), "ll")
+
+
+def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str,
+                  alpha: float, ci_level: float) -> str:
+    marks = _method_marks(changes["p_method"])
     cells = {
+        "Up / same / down": lambda r: f"{r.n_improved} / {r.n_unchanged} / {r.n_worsened}",
         "Median change": lambda r: fmt.num(r.median_change),
+        # no break inside the interval: the column widens instead of splitting "(-1.50 to 1.50)"
         f"HL estimate ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.hl_estimate, r.hl_ci_low, r.hl_ci_high,
-                                                                    number=fmt.shift),
-        "p": lambda r: fmt.p_value(r.p_value),
+                                                                    number=fmt.shift).replace(" to ", "\u00a0to\u00a0")
+        + (BELOW_NOMINAL if not fmt.is_missing(r.hl_ci_level_achieved) and r.hl_ci_level_achieved < ci_level else ""),
+        "p": lambda r: _p_cell(r.p_value, r.p_method, r.min_attainable_p, alpha, marks),
         "p (adj.)": lambda r: fmt.p_value(r.p_adjusted),
         "r": lambda r: fmt.num(r.rank_biserial, 2),
     }
-    return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrrrr", markdown=("Outcome",))
+    rows = _change_rows(changes, outcome_labels, visit_labels, cells)
+    primary = changes["role"].eq("primary").to_numpy()
+    rows.loc[primary, "Visit"] = rows.loc[primary, "Visit"] + " (primary)"
+    return fmt.markdown_table(rows, "llrcrrrrr", markdown=("Outcome",))
+
+
+def _percent(level: float) -> str:
+    return f"{100 * level:.4g}%"
+
+
+def changes_note(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, statistics: dict,
+                 limit: int) -> str:
+    """The footnote of the table of changes: methods actually used, marks, lost patients."""
+    alpha, ci_level = statistics["alpha"], statistics["ci_level"]
+    marks = _method_marks(changes["p_method"])
+    methods = sorted(set(changes["p_method"]) - {""})
+    if marks:
+        method_text = "; ".join(f"{mark.strip('^')}, {METHOD_WORDS[m]}" for m, mark in marks.items())
+    else:
+        method_text = fmt.words_list(METHOD_WORDS[m] for m in methods) or "not computable"
+    notes = [f"n, pairs analysed; up / same / down, patients whose score rose / did not change / fell. "
+             f"HL, Hodges–Lehmann estimate of the location shift (pseudomedian of the changes) with its "
+             f"distribution-free confidence interval from the Walsh averages (conservative with ties or zero changes)"]
+    levels = changes.dropna(subset=["hl_ci_level_achieved"]).groupby("n_pairs")["hl_ci_level_achieved"].first()
+    if 0 < len(levels) <= 3:
+        notes[-1] += "; achieved confidence level " + fmt.words_list(
+            f"{_percent(level)} with {n} pairs" for n, level in levels.items())
+    elif len(levels) > 3:
+        notes[-1] += (f"; achieved confidence level {_percent(levels.min())} to {_percent(levels.max())} "
+                      f"({levels.index.min()} to {levels.index.max()} pairs)")
+    below = levels[levels < ci_level]
+    if not below.empty:
+        notes.append(f"{BELOW_NOMINAL} a {_percent(ci_level)} interval cannot be attained with "
+                     f"{fmt.words_list(str(n) for n in below.index)} pairs; the interval shown has the level stated")
+    notes.append(f"p, Wilcoxon signed-rank test ({method_text})")
+    if changes.apply(lambda r: _unreachable(r.min_attainable_p, alpha), axis=1).any():
+        notes.append(f"{UNREACHABLE} the smallest p-value these changes allow exceeds {fmt.num(alpha, 2)} "
+                     f"(too few pairs changed): the test cannot reach significance, which is not evidence of no change")
+    primary = "; the primary comparison is not adjusted" if changes["role"].eq("primary").any() else ""
+    adjustment = _adjustment_words(statistics)
+    if adjustment.startswith("not"):
+        adjustment += " (multiplicity: none)" if statistics.get("multiplicity") == "none" else " (family: none)"
+    notes.append("p (adj.), " + adjustment + primary)
+    zero_method = statistics.get("zero_method", "wilcox")
+    notes.append("r, matched-pairs rank-biserial correlation " + (
+        "on the non-zero changes, not given (–) when fewer than half of the pairs changed"
+        if zero_method == "wilcox" else "over all pairs (unchanged pairs count towards 0)"))
+    if changes["missing_reasons"].ne("").any():
+        notes.append("patients left out of a comparison, and why: @tbl-lost")
+    return ". ".join(notes) + "."
+
+
+def _adjustment_words(statistics: dict) -> str:
+    method, family = statistics.get("multiplicity", "holm"), statistics.get("multiplicity_family", "secondary")
+    if method == "none" or family == "none":
+        return "not adjusted for multiplicity"
+    scope = "all secondary comparisons" if family == "secondary" else "the follow-ups of each outcome"
+    return f"{method.capitalize()}-adjusted across {scope}"
 
 
 def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, ci_percent: str) -> str:
@@ -118,19 +246,38 @@ def sensitivity_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels:
     return fmt.markdown_table(_change_rows(changes, outcome_labels, visit_labels, cells), "llrrrr", markdown=("Outcome",))
 
 
-def friedman_table(friedman: pd.DataFrame, outcome_labels: dict) -> str:
+def _friedman_method(row) -> str:
+    if row.p_method == "Monte Carlo":
+        return f"Monte Carlo (SE {fmt.p_value(row.p_monte_carlo_se)})"
+    return METHOD_WORDS.get(row.p_method, row.p_method) if row.p_method else fmt.DASH
+
+
+def friedman_table(friedman: pd.DataFrame, outcome_labels: dict, alpha: float) -> str:
     rows = [
         {
             "Outcome": outcome_labels[row.outcome],
             "n (complete)": fmt.count(row.n_complete),
-            "χ²": fmt.num(row.statistic, 2),
+            "Q": fmt.num(row.statistic, 2),
             "df": fmt.count(row.df),
-            "p": fmt.p_value(row.p_value),
+            "p": _p_cell(row.p_value, row.p_method, row.min_attainable_p, alpha, {}),
+            "p from": _friedman_method(row),
             "Kendall’s W": fmt.num(row.kendall_w, 2),
         }
         for row in friedman.itertuples()
     ]
-    return fmt.markdown_table(pd.DataFrame(rows), "lrrrrr")
+    return fmt.markdown_table(pd.DataFrame(rows), "lrrrrlr")
+
+
+def friedman_note(friedman: pd.DataFrame, outcome_labels: dict, visit_labels: dict, alpha: float, limit: int) -> str:
+    notes = ["Q, Friedman statistic corrected for ties (as R's friedman.test); p from the exact permutation "
+             "distribution, a Monte Carlo estimate with its standard error (SE), or the χ² approximation, as stated "
+             "per test; exploratory, not adjusted for multiplicity"]
+    if friedman.apply(lambda r: _unreachable(r.min_attainable_p, alpha), axis=1).any():
+        notes.append(f"{UNREACHABLE} the smallest p-value these data allow exceeds {fmt.num(alpha, 2)}: the test "
+                     f"cannot reach significance")
+    if friedman["missing_reasons"].ne("").any():
+        notes.append("patients without complete data, left out, and why: @tbl-lost")
+    return ". ".join(notes) + "."
 
 
 def ais_shift_table(shift: pd.DataFrame, baseline_label: str, followup_label: str) -> str:
@@ -277,26 +424,74 @@ def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
 
 
 def _key_results(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dict, alpha: float) -> list[dict]:
-    """One sentence-ready record per outcome and follow-up, for the abstract and results text."""
+    """One sentence-ready record per outcome and follow-up, for the abstract and results text.
+
+    `significant`: the primary comparison at alpha unadjusted, a secondary one by its adjusted p.
+    `unreachable`: the smallest p these changes allow exceeds alpha (inconclusive, not null).
+    """
     results = []
     for row in changes.itertuples():
+        decisive = row.p_value if row.role == "primary" else row.p_adjusted
         results.append(
             {
                 "outcome": row.outcome,
                 "label": outcome_labels[row.outcome],
                 "visit": row.visit,
                 "visit_label": visit_labels[row.visit],
+                "role": row.role,
                 "n": int(row.n_pairs),
+                "n_changed": int(row.n_improved + row.n_worsened),
+                "counts": f"{fmt.none_or_count(int(row.n_improved))} improved, "
+                          f"{fmt.none_or_count(int(row.n_unchanged))} unchanged, "
+                          f"{fmt.none_or_count(int(row.n_worsened))} worsened",
                 "median_change": fmt.num(row.median_change),
                 "hl_estimate": fmt.shift(row.hl_estimate),
-                "hl_ci": f"{fmt.shift(row.hl_ci_low)}{' to ' if row.hl_ci_low < 0 else fmt.DASH}{fmt.shift(row.hl_ci_high)}",
+                "hl_ci": f"{fmt.shift(row.hl_ci_low)} to {fmt.shift(row.hl_ci_high)}",
+                "hl_ci_level": f"{100 * row.hl_ci_level_achieved:.4g}%" if not fmt.is_missing(row.hl_ci_level_achieved)
+                else "",
                 "p": fmt.p_value(row.p_value),
+                "p_method": row.p_method,
                 "p_adjusted": fmt.p_value(row.p_adjusted),
-                "significant": bool(row.p_adjusted < alpha) if not fmt.is_missing(row.p_adjusted) else False,
+                "min_p": fmt.p_value(row.min_attainable_p),
+                "testable": not fmt.is_missing(row.p_value),
+                "unreachable": _unreachable(row.min_attainable_p, alpha),
+                "significant": bool(decisive < alpha) if not fmt.is_missing(decisive) else False,
                 "increase": bool(row.hl_estimate > 0) if not fmt.is_missing(row.hl_estimate) else False,
             }
         )
     return results
+
+
+def _friedman_results(friedman: pd.DataFrame, outcome_labels: dict, alpha: float) -> list[dict]:
+    return [
+        {
+            "subject": f"the {fmt.inner(outcome_labels[row.outcome])}",
+            "p": fmt.p_value(row.p_value),
+            "method": _friedman_method(row),
+            "testable": not fmt.is_missing(row.p_value),
+            "significant": not fmt.is_missing(row.p_value) and row.p_value < alpha,
+            "unreachable": _unreachable(row.min_attainable_p, alpha),
+        }
+        for row in friedman.itertuples()
+    ]
+
+
+def _not_determinable(changes: pd.DataFrame, friedman: pd.DataFrame, outcome_labels: dict, visit_labels: dict,
+                      limit: int) -> str:
+    """Totals that could not be determined (assessed, but e.g. untestable ISNCSCI segments), by outcome."""
+    reasons = pd.concat([changes[["outcome", "missing_reasons"]], friedman[["outcome", "missing_reasons"]]])
+    found = {}
+    for row in reasons.itertuples():
+        for pid, visit, why in stats.parse_reasons(row.missing_reasons):
+            if why == stats.NOT_DETERMINABLE:
+                found.setdefault(row.outcome, set()).add((pid, visit))
+    parts = []
+    order = {visit: i for i, visit in enumerate(visit_labels)}
+    for outcome, cases in found.items():
+        items = [f"{pid} ({fmt.inner(visit_labels.get(visit, visit))})"
+                 for pid, visit in sorted(cases, key=lambda case: (case[0], order.get(case[1], len(order))))]
+        parts.append(f"{fmt.inner(outcome_labels[outcome])}: {fmt.names_or_counts(items, limit, 'examinations')}")
+    return "; ".join(parts)
 
 
 def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dict:
@@ -361,9 +556,81 @@ def _data_quality(
     }
 
 
+def comparison_list(records: list[dict]) -> str:
+    """'the pin-prick score at day 90 (rise) and day 180 (rise), and the SCIM-III total at day 180'
+    from key_results records, grouped by outcome; the direction only for significant changes."""
+    groups: dict[str, list[str]] = {}
+    for r in records:
+        direction = (" (rise)" if r["increase"] else " (fall)") if r["significant"] else ""
+        groups.setdefault(r["label"], []).append(f"{fmt.inner(r['visit_label'])}{direction}")
+    parts = [f"the {fmt.inner(label)} at {fmt.words_list(visits)}" for label, visits in groups.items()]
+    return ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1] if len(parts) > 1 \
+        else "".join(parts)
+
+
+def method_counts(methods: pd.Series, what: str) -> str:
+    """'every p-value is exact' or '16 p-values are exact and 2 come from the normal approximation'."""
+    counts = methods[methods != ""].map(lambda m: METHOD_WORDS.get(m, m)).value_counts(sort=False)
+    if counts.empty:
+        return f"no {what} could be computed"
+    phrases = {"exact": ("is exact", "are exact"),
+               "Monte Carlo": ("is a Monte Carlo estimate", "are Monte Carlo estimates")}
+
+    def said(method: str, plural: bool) -> str:
+        return phrases.get(method, (f"comes from the {method}", f"come from the {method}"))[plural]
+
+    if len(counts) == 1:
+        return f"every {what} {said(counts.index[0], False)}"
+    (first, n_first), *others = counts.items()
+    head = f"{n_first} {what}{'s' if n_first != 1 else ''} {said(first, n_first != 1)}"
+    return fmt.words_list([head, *(f"{n} {said(method, n != 1)}" for method, n in others)])
+
+
+def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: dict, limit: int) -> dict:
+    """Endpoints, the methods actually used and the verdicts the text reports."""
+    results = _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"])
+    secondary = [r for r in results if r["role"] == "secondary"]
+    friedman = _friedman_results(read["friedman"], outcome_labels, statistics["alpha"])
+    friedman_shown = read["friedman"] if statistics["friedman"] else read["friedman"].iloc[:0]
+    method, family = statistics.get("multiplicity", "holm"), statistics.get("multiplicity_family", "secondary")
+    return {
+        "primary": next((r for r in results if r["role"] == "primary"), None),
+        "secondary": secondary,
+        "secondary_significant": [r for r in secondary if r["significant"]],
+        "secondary_testable": [r for r in secondary if r["testable"]],
+        "secondary_unreachable": [r for r in secondary if r["unreachable"]],
+        "adjusted": method != "none" and family != "none",
+        "adjustment": _adjustment_words(statistics),
+        "family_words": "across all secondary comparisons" if family == "secondary"
+        else "across the follow-ups of each outcome",
+        "wilcoxon_mode": statistics.get("wilcoxon_mode", "exact"),
+        "wilcoxon_methods": fmt.words_list(METHOD_WORDS[m] for m in sorted(set(read["changes"]["p_method"]) - {""})),
+        "wilcoxon_method_counts": method_counts(read["changes"]["p_method"], "p-value"),
+        "wilcoxon_exact_max_n": exact.WILCOXON_EXACT_MAX_N,
+        "friedman": friedman,
+        "friedman_significant": [r for r in friedman if r["significant"]],
+        "friedman_testable": [r for r in friedman if r["testable"]],
+        "friedman_unreachable": [r for r in friedman if r["unreachable"]],
+        "friedman_method_counts": method_counts(read["friedman"]["p_method"], "Friedman p-value"),
+        "friedman_exact_max_cells": f"{exact.FRIEDMAN_EXACT_MAX_CELLS:,}",
+        "friedman_exact_min_n": exact.friedman_exact_guaranteed_n(len(visit_labels)),
+        "friedman_chi_square_min_n": exact.FRIEDMAN_CHI_SQUARE_MIN_N,
+        "monte_carlo_resamples": f"{statistics.get('monte_carlo_resamples', 20000):,}",
+        "monte_carlo_seed": statistics.get("monte_carlo_seed", 0),
+        "n_visits": len(visit_labels),
+        "not_determinable": _not_determinable(read["changes"], read["friedman"], outcome_labels, visit_labels, limit),
+        "changes_note": changes_note(read["changes"], outcome_labels, visit_labels, statistics, limit),
+        "friedman_note": friedman_note(read["friedman"], outcome_labels, visit_labels, statistics["alpha"], limit),
+        "lost_table": lost_table(read["changes"], friedman_shown, outcome_labels, visit_labels, limit),
+    }
+
+
 def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) -> dict:
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
+    for role in ("changes", "friedman"):  # text columns: an empty cell reads back as NaN
+        for column in ("p_method", "missing_reasons"):
+            read[role][column] = read[role][column].astype(object).fillna("")
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
     limit = config["report"]["listing_max_patients"]
     for kind in ("improved", "worsened", "undetermined"):
@@ -394,7 +661,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "alpha": fmt.num(statistics["alpha"], 2),
         "cohort": _cohort(characteristics, first),
         "key_results": _key_results(read["changes"], outcome_labels, visit_labels, statistics["alpha"]),
-        "p_methods": sorted(set(read["changes"]["p_method"].dropna()) - {""}),
+        "analysis": _analysis(read, statistics, outcome_labels, visit_labels, listing_max),
         "ais": ais_summary,
         "safety": _safety(read["ae_summary"], read["safety_checks"], n_patients),
         "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),
@@ -407,11 +674,14 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
             "cohort_summary": cohort_summary_table(read["cohort_summary"]),
             "sites": site_table(read["site_summary"], visit_labels[first], visit_labels[last]),
             "descriptives": descriptives_table(read["descriptives"], outcome_labels, visit_labels),
-            "changes": changes_table(read["changes"], outcome_labels, visit_labels, ci_percent),
+            "changes": changes_table(read["changes"], outcome_labels, visit_labels, ci_percent, statistics["alpha"],
+                                     statistics["ci_level"]),
             "sensitivity": sensitivity_table(read["changes"], outcome_labels, visit_labels, ci_percent)
             if statistics["paired_t_sensitivity"]
             else "",
-            "friedman": friedman_table(read["friedman"], outcome_labels) if statistics["friedman"] else "",
+            "friedman": friedman_table(read["friedman"], outcome_labels, statistics["alpha"])
+            if statistics["friedman"]
+            else "",
             "ais_shift": ais_shift_table(read["ais_shift"], visit_labels[first], visit_labels[last]),
             "adverse_events": adverse_event_table(read["ae_summary"], n_patients),
             "safety_checks": safety_checks_table(read["safety_checks"]),
