@@ -4,6 +4,7 @@ import pandas as pd
 
 from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
 from caseseries.data.sharding import shard_name
+from caseseries.analysis.responders import check_config as check_responders
 from caseseries.analysis.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
@@ -17,6 +18,9 @@ ENV = "../../envs/caseseries.yaml"
 LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 
 check_windows(config["visits"])
+# Outcomes with minimal clinically important differences (optional): responder table and figure.
+RESPONDERS = config.get("responders", {})
+check_responders(RESPONDERS, config["outcomes"], Path(workflow.basedir) / "report" / "references.bib")
 
 
 def raw(table):
