@@ -20,7 +20,9 @@ LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 check_windows(config["visits"])
 # Outcomes with minimal clinically important differences (optional): responder table and figure.
 RESPONDERS = config.get("responders", {})
-check_responders(RESPONDERS, config["outcomes"], Path(workflow.basedir) / "report" / "references.bib")
+check_responders(
+    RESPONDERS, config["outcomes"], Path(workflow.basedir) / "report" / "references.bib"
+)
 
 
 def raw(table):

@@ -27,7 +27,7 @@ def check_config(responders: dict, outcomes: dict, bibliography: Path) -> None:
         if len(set(points)) != len(points) or min(points) <= 0:
             problems.append(f"{where}.thresholds: {points} must be distinct positive numbers of points")
         if spec["citation"] not in keys:
-            problems.append(f"{where}.citation: {spec['citation']!r} is not a key of {bibliography}")
+            problems.append(f"{where}.citation: {spec['citation']!r} is not a key of {Path(bibliography).name}")
     if problems:
         raise ValueError("; ".join(problems))
 
