@@ -211,7 +211,7 @@ def timeline(patients: pd.DataFrame, assessments: pd.DataFrame, outcomes: pd.Dat
     ids = sorted(patients["patient_id"])
     n = len(ids)
     row = min(0.38, max(0.16, 8.0 / max(n, 1)))
-    height = 1.5 + row * n
+    height = max(2.6, 1.5 + row * n)  # room for the axis label and legend even with one patient
     fig, ax = plt.subplots(figsize=(7.0, height))
     y = {patient: n - 1 - i for i, patient in enumerate(ids)}
     text_size = 6.5 if n <= 20 else 5
@@ -267,9 +267,9 @@ def timeline_summary(patients: pd.DataFrame, assessments: pd.DataFrame, outcomes
     injury.set_title("Time since injury")
 
     bins = np.arange(np.floor(assessments["day"].min() / 10) * 10, assessments["day"].max() + 11, 10)
-    for instrument, colour in (("ISNCSCI", "C0"), ("SCIM-III", "C1")):
-        of_instrument = assessments.loc[assessments["instrument"] == instrument, "day"]
-        days.hist(of_instrument, bins=bins, histtype="step", color=colour, lw=1.2, label=instrument)
+    instruments = ["ISNCSCI", "SCIM-III"]  # side by side: both are usually taken on the same day
+    days.hist([assessments.loc[assessments["instrument"] == i, "day"] for i in instruments], bins=bins,
+              color=["C0", "C1"], label=instruments)
     days.axvline(0, color="0.3", lw=0.8, ls="--")
     days.set_xlabel("Days from infusion (10-day bins)")
     days.set_ylabel("Assessments")
@@ -323,21 +323,27 @@ def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, vis
     outcomes, visits = list(responders), list(dict.fromkeys(changes["visit"]))
     fig, axes = plt.subplots(len(outcomes), len(visits), figsize=(3.4 * len(visits), 2.6 * len(outcomes)),
                              squeeze=False, sharey="row")
+    legend = {}  # label -> bar colour, over all panels
     for row, outcome in enumerate(outcomes):
         levels = sorted(responders[outcome]["thresholds"].items(), key=lambda item: item[1])
         colours = {**CATEGORY_COLOURS, **{name: REACHED_COLOURS[min(i, 2)] for i, (name, _) in enumerate(levels)}}
+        legend |= {f"reached {name} (≥{points:g})": colours[name] for name, points in levels}
         for col, visit in enumerate(visits):
             ax = axes[row][col]
             panel = changes[(changes["outcome"] == outcome) & (changes["visit"] == visit)]
             paired = panel.dropna(subset=["change"]).sort_values(["change", "patient_id"], ascending=[False, True])
             x = np.arange(len(paired))
             ax.bar(x, paired["change"], color=[colours[c] for c in paired["category"]], width=0.75)
-            ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)  # a change of 0 shows too
+            if len(paired) <= 30:  # a dot on each bar, so that a change of 0 shows too
+                ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)
             for name, points in levels:
                 ax.axhline(points, color="0.25", lw=0.8, ls="--")
                 ax.annotate(f"{name} (≥{points:g})", (1, points), xycoords=("axes fraction", "data"),
                             xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=6.5)
             ax.axhline(-levels[0][1], color="#b2182b", lw=0.8, ls=":")
+            ax.annotate(f"worsened (≤−{levels[0][1]:g})", (1, -levels[0][1]), xycoords=("axes fraction", "data"),
+                        xytext=(-2, -2), textcoords="offset points", ha="right", va="top", fontsize=6.5,
+                        color="#b2182b")
             ax.axhline(0, color="0.2", lw=0.6)
             if len(paired) <= 30:
                 ax.set_xticks(x, paired["patient_id"], rotation=90, fontsize=6.5)
@@ -349,6 +355,9 @@ def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, vis
             if col == 0:
                 ax.set_ylabel(textwrap.fill(f"{outcome_labels[outcome]}: change from baseline", 28))
             low, high = ax.get_ylim()  # room for the threshold labels
-            ax.set_ylim(min(low, -levels[0][1] * 1.25), max(high, levels[-1][1] * 1.15))
-    fig.tight_layout()
+            ax.set_ylim(min(low, -levels[0][1] * 1.6), max(high, levels[-1][1] * 1.15))
+    legend |= {"below MCID": CATEGORY_COLOURS["below MCID"], "worsened": CATEGORY_COLOURS["worsened"]}
+    fig.legend([plt.Rectangle((0, 0), 1, 1, color=colour) for colour in legend.values()], list(legend),
+               loc="lower center", ncol=len(legend), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / (2.6 * len(outcomes)), 1, 1))
     return fig
