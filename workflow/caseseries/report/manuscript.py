@@ -349,12 +349,10 @@ def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
         "age_median": fmt.num(characteristics["age"].median(), 0),
         "age_range": fmt.span(characteristics["age"].min(), characteristics["age"].max(), 0),
         "years_median": fmt.num(characteristics["years_since_injury"].median(), 1),
-        "years_min": fmt.num(characteristics["years_since_injury"].min(), 1),
         "years_min_value": float(characteristics["years_since_injury"].min()),
         # '1.3 to 27.0', or one number when every patient was injured as long ago
         "years_span": " to ".join(dict.fromkeys(fmt.num(characteristics["years_since_injury"].agg(end), 1)
                                                 for end in ("min", "max"))),
-        "years_max": fmt.num(characteristics["years_since_injury"].max(), 1),
         "causes": fmt.words_list(f"{fmt.inner(cause)} ({k})" for cause, k in causes.sort_index().items()),
         "dose_median": fmt.num(characteristics["cell_dose_1e8"].median(), 2),
         "dose_range": fmt.span(characteristics["cell_dose_1e8"].min(), characteristics["cell_dose_1e8"].max(), 2),
