@@ -145,3 +145,25 @@ def test_markdown_columns_of_a_table_are_left_as_written():
     frame = pd.DataFrame({"Label": ["**bold**"], "Value": ["**not bold**"]})
     table = fmt.markdown_table(frame, markdown=("Label",))
     assert table.splitlines()[2] == "| **bold** | \\*\\*not bold\\*\\* |"
+
+
+def test_counted_nouns_agree_with_their_number():
+    assert fmt.counted(0, "serious adverse event") == "no serious adverse events"
+    assert fmt.counted(1, "serious adverse event") == "one serious adverse event"
+    assert fmt.counted(3, "adverse event", capital=True) == "Three adverse events"
+    assert fmt.counted(12, "adverse event") == "12 adverse events"
+    assert fmt.quantity(1, "man", "men") == "1 man" and fmt.quantity(0, "woman", "women") == "0 women"
+    assert fmt.quantity(5, "patient") == "5 patients"
+
+
+def test_values_left_open_by_untestable_segments_print_as_not_determinable():
+    assert fmt.determinable("C5") == "C5" and fmt.determinable("D") == "D"
+    assert fmt.determinable("C5,C6") == "ND" and fmt.determinable("A,B,C,D,E") == "ND"
+    assert fmt.determinable(None) == "\u2013"
+    assert fmt.has_undeterminable(pd.Series(["A", None]), pd.Series(["T1,T2"]))
+    assert not fmt.has_undeterminable(pd.Series(["A", None]), pd.Series(["T1"]))
+
+
+def test_inner_keeps_acronyms():
+    assert fmt.inner("CNS tumour on MRI") == "CNS tumour on MRI"
+    assert fmt.inner("Urinary tract infection") == "urinary tract infection"

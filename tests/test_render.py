@@ -368,3 +368,50 @@ def test_text_that_typst_would_read_as_markup_reaches_the_pdf_as_written(tmp_pat
     assert len(pieces) >= 2 and "".join(line.strip(" 7") for line in pieces) == long_word
     html = out["html"].read_text(encoding="utf-8")
     assert re.sub("<wbr>", "", html).count(long_word) == 1 and "<wbr>" in html
+
+
+# ----------------------------------------------------------------------------- dates and tables
+
+
+def test_metadata_dates_are_the_documents_own_date(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    qmd = tmp_path / "dated.qmd"
+    qmd.write_text('---\ntitle: Dated\ndate: "2025-03-14"\n---\n\nText.\n')
+    out = rnd.render(qmd, tmp_path / "out", formats=("pdf", "docx"), engine="embedded")
+    assert PdfReader(out["pdf"]).metadata["/CreationDate"] == "D:20250314000000Z"
+    with zipfile.ZipFile(out["docx"]) as docx:
+        core = docx.read("docProps/core.xml").decode("utf-8")
+    assert ">2025-03-14T00:00:00Z</dcterms:created>" in core
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # an explicit build time still wins
+    assert rnd.build_epoch(qmd) == 1700000000
+
+
+def grouped_table(groups: int, rows_per_group: int, item: str) -> str:
+    lines = ["| Group | Item | Value |", "|:---|:---|---:|"]
+    for g in range(1, groups + 1):
+        for r in range(1, rows_per_group + 1):
+            lines.append(f"| {f'G{g:02d}' if r == 1 else ''} | {item} {g}.{r} | {g * 10 + r} |")
+    return "\n".join(lines)
+
+
+def test_pdf_tables_break_between_groups_and_small_tables_stay_whole(tmp_path):
+    # Sizes at which typst alone splits two groups of four rows of the long table and leaves the
+    # small table's caption alone at the foot of a page (checked with the filter switched off).
+    filler = "\n\n".join(["A paragraph of text that fills the page. " * 12] * 6)
+    qmd = tmp_path / "tables.qmd"
+    qmd.write_text(
+        "---\ntitle: Tables\n---\n\n" + filler + "\n\n" + grouped_table(45, 4, "row")
+        + "\n\n: A long table of four-row groups. {#tbl-long}\n\n" + "Text. " * 60 + "\n\n" + grouped_table(8, 2, "cell")
+        + "\n\n: A small table. {#tbl-small}\n\nSee @tbl-small and @tbl-long.\n",
+        encoding="utf-8",
+    )
+    out = rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")
+    pages = [page.extract_text() for page in PdfReader(out["pdf"]).pages]
+
+    def pages_with(pattern):
+        return {i for i, page in enumerate(pages) if re.search(pattern, page)}
+
+    assert len(pages_with(r"row \d+\.\d ")) >= 3  # the long table does break
+    split = [group for group in range(1, 46) if len(pages_with(rf"row {group}\.\d ")) > 1]
+    assert split == []  # each group of rows on one page
+    assert len(pages_with(r"cell \d\.\d ")) == 1 and pages_with(r"cell ") == pages_with("A small table")

@@ -57,6 +57,10 @@ def test_the_pdf_reads_as_the_manuscript(project):
     for name in ("patients.csv", "scim.csv", "isncsci.csv"):
         sha = hashlib.sha256((project / "data" / "raw" / name).read_bytes()).hexdigest()
         assert sha in text.replace("\n", ""), f"checksum of {name} missing from the provenance appendix"
+    # The configuration is a supplementary file next to the manuscript, named with its checksum.
+    config = project / "results" / "report" / "manuscript.config.yaml"
+    assert hashlib.sha256(config.read_bytes()).hexdigest() in text.replace("\n", "")
+    assert "responders:" in config.read_text() and "raw_dir: data/raw" not in text
 
 
 def test_the_html_is_self_contained(project):
@@ -94,7 +98,8 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
     scim.write_text("".join(lines))
     assert planned_jobs(copy) == {
         "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
-        "figures": 1, "published_claims": 1, "manuscript": 1, "render": 3, "tables_workbook": 1, "all": 1,
+        "figures": 1, "timeline": 1, "responders": 1, "waterfall": 1, "published_claims": 1, "manuscript": 1, "render": 3,
+        "tables_workbook": 1, "all": 1,
     }  # not: score_isncsci, safety, the other validations (tables_workbook: it holds the SCIM-III tables)
 
 

@@ -167,6 +167,16 @@ def statistics(input, output, params) -> None:
     tables.write_json(summary, output.ais_summary)
 
 
+def responders(input, output, params) -> None:
+    from caseseries.analysis import responders as thresholds
+
+    outcomes = tables.read(input.outcomes)
+    visit_names = [v["name"] for v in params.visits]
+    changes = thresholds.patient_changes(outcomes, dict(params.responders), visit_names[0], visit_names[1:])
+    tables.write(changes, output.changes)
+    tables.write(thresholds.summary(changes, dict(params.responders)), output.summary)
+
+
 def patient_tables(input, output, params) -> None:
     from caseseries.analysis import cohort
 
@@ -221,6 +231,30 @@ def figures(input, output, params) -> None:
                *output.ais_shift)
 
 
+def timeline(input, output, params) -> None:
+    from caseseries.report import figures as plots
+
+    patients = tables.read(input.patients)
+    assessments = tables.read(input.assignment)
+    outcomes = tables.read(input.outcomes)
+    events = tables.read(input.adverse_events)
+    if len(patients) <= params.listing_max_patients:
+        figure = plots.timeline(patients, assessments, outcomes, events)
+    else:
+        visit_labels = {v["name"]: v["label"] for v in params.visits}
+        figure = plots.timeline_summary(patients, assessments, outcomes, events, visit_labels)
+    plots.save(figure, *output.timeline)
+
+
+def waterfall(input, output, params) -> None:
+    from caseseries.report import figures as plots
+
+    outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
+    visit_labels = {v["name"]: v["label"] for v in params.visits}
+    figure = plots.waterfall(tables.read(input.changes), dict(params.responders), outcome_labels, visit_labels)
+    plots.save(figure, *output.waterfall)
+
+
 def _report_date(git: dict) -> str:
     """A date that does not change between two builds of the same commit (reproducible output)."""
     import datetime
@@ -268,9 +302,12 @@ def manuscript(input, output, params) -> None:
             markdown=("SHA-256",),
         ),
         "version_table": fmt.markdown_table(pd.DataFrame(versions.items(), columns=["Software", "Version"]), "ll"),
-        "config_yaml": yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
     }
-    paths = {role: getattr(input, role) for role in input.keys() if role not in ("template", "bibliography", "quarto_project", "citation_style", "text_filter", "figures", "raw", "code")}
+    # The configuration goes to a supplementary file; the appendix names it with its SHA-256.
+    tables.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), output.config)
+    info["config_file"] = {"name": Path(output.config).name, "sha256": provenance.sha256(output.config)}
+    sources = ("template", "bibliography", "quarto_project", "citation_style", "text_filter", "figures", "raw", "code")
+    paths = {role: getattr(input, role) for role in input.keys() if role not in sources and getattr(input, role)}
     context = ms.build_context(paths, config, dataset, info)
     text = ms.render_template(Path(input.template), context)
     tables.write_text(text, output.qmd)

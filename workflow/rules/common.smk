@@ -6,6 +6,7 @@ from caseseries.data.csvfile import distinct_values
 from caseseries.data.plausibility import from_config as plausibility_bounds
 from caseseries.data.sharding import shard_name
 from caseseries.analysis.endpoints import endpoint_problems
+from caseseries.analysis.responders import check_config as check_responders
 from caseseries.analysis.visits import check_windows
 
 RAW = Path(config["data"]["raw_dir"])
@@ -30,6 +31,11 @@ ENDPOINT_PROBLEMS = endpoint_problems(
 )
 if ENDPOINT_PROBLEMS:
     raise WorkflowError("config.yaml: " + "; ".join(ENDPOINT_PROBLEMS))
+# Outcomes with minimal clinically important differences (optional): responder table and figure.
+RESPONDERS = config.get("responders", {})
+check_responders(
+    RESPONDERS, config["outcomes"], Path(workflow.basedir) / "report" / "references.bib"
+)
 
 
 def raw(table):

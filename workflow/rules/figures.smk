@@ -4,7 +4,7 @@ rule figures:
         outcomes=TABLES / "outcomes_by_visit.csv",
         ais_shift=TABLES / "ais_shift.csv",
         patients=validated("patients"),
-        code=library("report.figures"),
+        code=library("report.figures", "report.formatting"),
     output:
         trajectories=figure_files("trajectories"),
         distributions=figure_files("distributions"),
@@ -20,3 +20,43 @@ rule figures:
         listing_max_patients=config["report"]["listing_max_patients"],
     script:
         "../scripts/figures.py"
+
+
+rule timeline:
+    """The patient timeline (CARE): injury, infusion, assessments, AIS grades, adverse events."""
+    input:
+        patients=validated("patients"),
+        assignment=TABLES / "visit_assignment.csv",
+        outcomes=TABLES / "outcomes_by_visit.csv",
+        adverse_events=TABLES / "adverse_event_listing.csv",
+        code=library("report.figures", "report.formatting"),
+    output:
+        timeline=figure_files("timeline"),
+    log:
+        LOGS / "timeline.log",
+    conda:
+        ENV
+    params:
+        visits=config["visits"],
+        listing_max_patients=config["report"]["listing_max_patients"],
+    script:
+        "../scripts/timeline.py"
+
+
+rule waterfall:
+    """Each patient's change from baseline with the responder thresholds drawn."""
+    input:
+        changes=rules.responders.output.changes,
+        code=library("report.figures", "report.formatting"),
+    output:
+        waterfall=figure_files("waterfall"),
+    log:
+        LOGS / "waterfall.log",
+    conda:
+        ENV
+    params:
+        outcomes=config["outcomes"],
+        visits=config["visits"],
+        responders=RESPONDERS,
+    script:
+        "../scripts/waterfall.py"

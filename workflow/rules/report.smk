@@ -1,4 +1,6 @@
-REPORT_FIGURES = ["trajectories", "distributions", "ais_shift"]
+REPORT_FIGURES = ["trajectories", "distributions", "ais_shift", "timeline"] + (
+    ["waterfall"] if RESPONDERS else []
+)
 
 
 rule published_claims:
@@ -59,6 +61,8 @@ rule manuscript:
     input:
         template="report/manuscript.qmd.j2",
         bibliography="report/references.bib",
+        context="report/context.yaml",
+        checklist="report/checklist.yaml",
         quarto_project="report/_quarto.yml",
         citation_style="report/csl/vancouver-numeric.csl",
         text_filter="report/filters/verbatim-text.lua",
@@ -78,6 +82,7 @@ rule manuscript:
         outcomes=rules.outcomes_by_visit.output.outcomes,
         ais_check=rules.outcomes_by_visit.output.ais_check,
         claims=rules.published_claims.output[0],
+        responders=rules.responders.output.summary if RESPONDERS else [],
         figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
         dataset=INTERIM / "validated" / "dataset.json",
@@ -90,6 +95,8 @@ rule manuscript:
         ),
     output:
         qmd=REPORT / "manuscript.qmd",
+        # The configuration of the run, a supplementary file the appendix names with its SHA-256.
+        config=REPORT / "manuscript.config.yaml",
         bibliography=REPORT / "references.bib",
         quarto_project=REPORT / "_quarto.yml",
         citation_style=REPORT / "vancouver-numeric.csl",

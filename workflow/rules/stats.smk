@@ -40,3 +40,22 @@ rule patient_tables:
         visits=config["visits"],
     script:
         "../scripts/patient_tables.py"
+
+
+rule responders:
+    """Each patient's change against the minimal clinically important differences (config `responders`)."""
+    input:
+        outcomes=TABLES / "outcomes_by_visit.csv",
+        code=library("analysis.responders"),
+    output:
+        changes=TABLES / "responder_changes.csv",
+        summary=reported(TABLES / "responders.csv", "responders", "Tables"),
+    log:
+        LOGS / "responders.log",
+    conda:
+        ENV
+    params:
+        visits=config["visits"],
+        responders=RESPONDERS,
+    script:
+        "../scripts/responders.py"

@@ -30,13 +30,15 @@ def _counts(values: pd.Series, n: int, order=None) -> list[tuple[str, str]]:
 REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "intact", *GRADE_GAPS)
 
 
+REGION_OF_SEGMENT = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
+
+
 def _region(level) -> str:
-    """C5 -> cervical; a level NT left open across regions ("T12,L1") is undetermined."""
+    """C5 -> cervical; a level NT left open across regions ("T12,L1", or every candidate
+    from C1 to INT of an exam with nothing testable) is undetermined."""
     if fmt.is_missing(level):
         return "missing"
-    if level == "INT":
-        return "intact"
-    regions = {{"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}[part[0]] for part in level.split(",")}
+    regions = {"intact" if part == "INT" else REGION_OF_SEGMENT[part[0]] for part in level.split(",")}
     return regions.pop() if len(regions) == 1 else "undetermined"
 
 

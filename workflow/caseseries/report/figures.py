@@ -16,6 +16,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from caseseries.data.contract import AIS_GRADES  # noqa: E402
+from caseseries.report.formatting import determinable  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "caseseries", "font.size": 9, "axes.titlesize": 9})
 PNG_DPI = 200
@@ -40,21 +41,93 @@ def _title(ax, label: str) -> None:
 
 
 MARKERS = "osD^vP*Xph"
+LINESTYLES = ("-", "--", ":", "-.")
+LABEL_LINE_ENDS_UP_TO = 12  # patients; above that the end labels would overlap
+
+
+def patient_styles(patients: list[str]) -> dict[str, dict]:
+    """Colour, marker and line style per patient, so that patients differ in more than colour
+    (print in grey, colour-blind readers): ten colours, nine markers and four line styles cycle
+    at different lengths, so the first 180 patients have distinct combinations."""
+    colours = sns.color_palette("colorblind", 10)
+    return {
+        patient: {"color": colours[i % 10], "marker": MARKERS[i % 9], "linestyle": LINESTYLES[i % 4]}
+        for i, patient in enumerate(patients)
+    }
+
+
+def coincidence_offsets(values: pd.DataFrame, step: float) -> dict[str, float]:
+    """Vertical offsets that keep coinciding lines apart. `values` is patient x visit. Patients who
+    share a value at some visit are joined into groups (transitively); each group is spread
+    symmetrically around its true values, `step` apart, in the order of the patient ids."""
+    group = {patient: patient for patient in values.index}
+
+    def root(patient):
+        while group[patient] != patient:
+            patient = group[patient]
+        return patient
+
+    for visit in values.columns:
+        at_visit = values[visit].dropna()
+        for _, tied in at_visit.groupby(at_visit):
+            for patient in tied.index[1:]:
+                group[root(patient)] = root(tied.index[0])
+    members: dict[str, list[str]] = {}
+    for patient in sorted(values.index):
+        members.setdefault(root(patient), []).append(patient)
+    return {
+        patient: (i - (len(ids) - 1) / 2) * step for ids in members.values() for i, patient in enumerate(ids)
+    }
+
+
+def spread_labels(positions: dict[str, float], gap: float, top: float) -> dict[str, float]:
+    """End-label heights at least `gap` apart and at most `top`, each as close to its line as
+    that allows: pushed up from the lowest, then down from `top` where they ran over it."""
+    order = sorted(positions, key=lambda patient: (positions[patient], patient))
+    placed: dict[str, float] = {}
+    for i, patient in enumerate(order):
+        placed[patient] = positions[patient] if i == 0 else max(positions[patient], placed[order[i - 1]] + gap)
+    for i in reversed(range(len(order))):
+        ceiling = top if i == len(order) - 1 else placed[order[i + 1]] - gap
+        placed[order[i]] = min(placed[order[i]], ceiling)
+    return placed
 
 
 def trajectories(outcomes: pd.DataFrame, outcome_labels: dict, day_columns: dict) -> plt.Figure:
     """One panel per outcome: each patient's score against the day that instrument was assessed
-    (`day_columns[outcome]`); colour and marker together tell the patients apart."""
+    (`day_columns[outcome]`). Patients differ in colour, marker and line style; lines whose values
+    coincide are offset a little (coincidence_offsets), and with few patients each line end is
+    labelled with the patient id."""
     fig, axes = _grid(len(outcome_labels))
     patients = sorted(outcomes["patient_id"].unique())
-    colours = sns.color_palette("colorblind", 10)
-    # Ten colours, then the next marker: patients i and i + 10 differ in marker, not colour.
-    style = {p: (colours[i % 10], MARKERS[(i // 10) % len(MARKERS)]) for i, p in enumerate(patients)}
+    style = patient_styles(patients)
+    label_ends = len(patients) <= LABEL_LINE_ENDS_UP_TO
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
         day = day_columns[outcome]
+        values = outcomes.pivot_table(index="patient_id", columns="visit", values=outcome, observed=False)
+        span = float(np.nanmax(values.to_numpy()) - np.nanmin(values.to_numpy())) if values.notna().any().any() else 0
+        span = max(span, 1.0)
+        offsets = coincidence_offsets(values.reindex(patients), step=min(0.015 * span, 0.08 * span / len(patients)))
+        ends = {}
         for patient, rows in outcomes.sort_values(day).groupby("patient_id"):
-            colour, marker = style[patient]
-            ax.plot(rows[day], rows[outcome], marker=marker, ms=3.5, lw=1, color=colour, label=patient)
+            rows = rows.dropna(subset=[day, outcome])
+            if rows.empty:
+                continue
+            y = rows[outcome] + offsets[patient]
+            ax.plot(rows[day], y, ms=3.5, lw=1, label=patient, **style[patient])
+            ends[patient] = (rows[day].iloc[-1], y.iloc[-1])
+        if label_ends and ends:
+            low, high = ax.get_ylim()
+            gap = 0.085 * (high - low)
+            heights = spread_labels({p: end[1] for p, end in ends.items()}, gap=gap, top=high - gap / 2)
+            ax.set_ylim(min(low, min(heights.values()) - gap / 2), high)
+            right = max(x for x, _ in ends.values())
+            for patient, (x, y) in ends.items():
+                ax.annotate(patient, (x, y), xytext=(right + 0.04 * (right - ax.get_xlim()[0]), heights[patient]),
+                            textcoords="data", fontsize=6, color=style[patient]["color"], va="center",
+                            arrowprops={"arrowstyle": "-", "color": "0.75", "lw": 0.5})
+            low, high = ax.get_xlim()
+            ax.set_xlim(low, high + 0.18 * (high - low))
         _title(ax, label)
         ax.set_xlabel("Days from infusion")
         ax.set_ylabel("Score")
@@ -120,4 +193,171 @@ def ais_shift(shift: pd.DataFrame, baseline_label: str, followup_label: str) -> 
     ax.set_ylabel(f"AIS grade, {baseline_label}")
     ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()
+    return fig
+
+
+# --- patient timeline (CARE "timeline") ------------------------------------------------------
+
+# CTCAE grade 1..5: light orange to black, each visible on white.
+GRADE_COLOURS = {1: "#fdae61", 2: "#f46d43", 3: "#d73027", 4: "#a50026", 5: "#000000"}
+
+
+def timeline(patients: pd.DataFrame, assessments: pd.DataFrame, outcomes: pd.DataFrame,
+             events: pd.DataFrame) -> plt.Figure:
+    """One row per patient (labelled with the years since injury): the infusion at day 0, every
+    ISNCSCI examination (circle, with the AIS grade at the visits analysed), every SCIM-III
+    assessment (tick) and every adverse event at its onset day (triangle coloured by CTCAE grade,
+    black-edged when serious)."""
+    ids = sorted(patients["patient_id"])
+    n = len(ids)
+    row = min(0.38, max(0.16, 8.0 / max(n, 1)))
+    height = max(2.6, 1.5 + row * n)  # room for the axis label and legend even with one patient
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    y = {patient: n - 1 - i for i, patient in enumerate(ids)}
+    text_size = 6.5 if n <= 20 else 5
+    years = patients.set_index("patient_id")["years_since_injury"]
+    for patient in ids:
+        days = assessments.loc[assessments["patient_id"] == patient, "day"]
+        if len(days):
+            ax.plot([min(days.min(), 0), days.max()], [y[patient]] * 2, color="0.8", lw=1, zorder=1)
+    scim = assessments[assessments["instrument"] == "SCIM-III"]
+    ax.scatter(scim["day"], scim["patient_id"].map(y) - 0.22, marker="|", s=30, color="0.35", lw=0.8,
+               zorder=2, label="SCIM-III assessment")
+    exams = assessments[assessments["instrument"] == "ISNCSCI"]
+    ax.scatter(exams["day"], exams["patient_id"].map(y), marker="o", s=80 if n <= 20 else 24,
+               facecolor="white", edgecolor="0.2", lw=0.7, zorder=3, label="ISNCSCI examination (AIS grade)")
+    graded = outcomes.dropna(subset=["isncsci_day"])
+    for r in graded.itertuples():
+        ax.text(r.isncsci_day, y[r.patient_id], determinable(r.ais), ha="center", va="center_baseline",
+                fontsize=text_size - 0.5, zorder=4)
+    if len(events):
+        for grade, of_grade in events.groupby("grade"):
+            serious = of_grade["serious"] == "yes"
+            ax.scatter(of_grade["onset_day"], of_grade["patient_id"].map(y) + 0.32, marker="v", s=34 if n <= 20 else 12,
+                       color=GRADE_COLOURS[int(grade)], edgecolor=np.where(serious, "black", "0.35").tolist(),
+                       lw=np.where(serious, 1.3, 0.4).tolist(), zorder=5, label=f"Adverse event, CTCAE grade {int(grade)}")
+    ax.axvline(0, color="0.3", lw=0.8, ls="--", zorder=0)
+    ax.annotate("Infusion", (0, 1), xycoords=("data", "axes fraction"), xytext=(2, 2), textcoords="offset points",
+                fontsize=7, ha="left", va="bottom")
+    ax.set_yticks([y[p] for p in ids], [f"{p}  ({years[p]:.1f} y)" for p in ids], fontsize=text_size)
+    ax.set_ylim(-0.8, n - 0.2)
+    ax.set_xlabel("Days from infusion")
+    ax.set_ylabel("Patient (years since injury)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    if len(events) and (events["serious"] == "yes").any():
+        handles.append(plt.Line2D([], [], marker="v", ls="", color="white", markeredgecolor="black",
+                                  markeredgewidth=1.3, markersize=6))
+        labels.append("Serious adverse event (black edge)")
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.55 / height, 1, 1))
+    return fig
+
+
+def timeline_summary(patients: pd.DataFrame, assessments: pd.DataFrame, outcomes: pd.DataFrame,
+                     events: pd.DataFrame, visit_labels: dict) -> plt.Figure:
+    """The timeline of a cohort too large for one row per patient: years since injury, the days of
+    the assessments, the AIS grades at each visit and the adverse events by onset day and grade."""
+    fig, axes = plt.subplots(2, 2, figsize=(7.8, 5.4))
+    (injury, days), (grades, onsets) = axes
+    injury.hist(patients["years_since_injury"], bins=20, color="0.55")
+    injury.set_xlabel("Years since injury at infusion")
+    injury.set_ylabel("Patients")
+    injury.set_title("Time since injury")
+
+    bins = np.arange(np.floor(assessments["day"].min() / 10) * 10, assessments["day"].max() + 11, 10)
+    instruments = ["ISNCSCI", "SCIM-III"]  # side by side: both are usually taken on the same day
+    days.hist([assessments.loc[assessments["instrument"] == i, "day"] for i in instruments], bins=bins,
+              color=["C0", "C1"], label=instruments)
+    days.axvline(0, color="0.3", lw=0.8, ls="--")
+    days.set_xlabel("Days from infusion (10-day bins)")
+    days.set_ylabel("Assessments")
+    days.set_title("Assessments")
+    days.legend(fontsize=7, frameon=False)
+
+    levels = [*AIS_GRADES, "ND", "missing"]
+    graded = outcomes.assign(grade=outcomes["ais"].map(lambda g: "missing" if pd.isna(g) else determinable(g)))
+    shares = pd.crosstab(graded["visit"], graded["grade"], normalize="index").reindex(
+        index=list(visit_labels), columns=levels, fill_value=0)
+    colours = [*sns.color_palette("Blues", len(AIS_GRADES)), (0.85, 0.6, 0.6), (0.9, 0.9, 0.9)]
+    left = np.zeros(len(shares))
+    for level, colour in zip(levels, colours):
+        if shares[level].any():
+            grades.barh([visit_labels[v] for v in shares.index], shares[level], left=left, color=colour,
+                        label=level if level in ("ND", "missing") else f"AIS {level}")
+        left += shares[level].to_numpy()
+    grades.invert_yaxis()
+    grades.set_xlim(0, 1)
+    grades.set_xlabel("Share of patients")
+    grades.set_title("AIS grade at each visit")
+    grades.legend(fontsize=6.5, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+
+    if len(events):
+        ae_bins = np.arange(np.floor(events["onset_day"].min() / 10) * 10, events["onset_day"].max() + 11, 10)
+        stacked = [events.loc[events["grade"] == g, "onset_day"] for g in sorted(events["grade"].unique())]
+        onsets.hist(stacked, bins=ae_bins, stacked=True, color=[GRADE_COLOURS[int(g)] for g in sorted(events["grade"].unique())],
+                    label=[f"grade {int(g)}" for g in sorted(events["grade"].unique())])
+        onsets.legend(fontsize=7, frameon=False, title="CTCAE", title_fontsize=7)
+    else:
+        onsets.text(0.5, 0.5, "No adverse events", ha="center", va="center", transform=onsets.transAxes)
+    onsets.axvline(0, color="0.3", lw=0.8, ls="--")
+    onsets.set_xlabel("Onset, days from infusion (10-day bins)")
+    onsets.set_ylabel("Adverse events")
+    onsets.set_title("Adverse events")
+    fig.tight_layout()
+    return fig
+
+
+# --- responders ------------------------------------------------------------------------------
+
+CATEGORY_COLOURS = {"worsened": "#b2182b", "below MCID": "0.7"}
+REACHED_COLOURS = ("#92c5de", "#2166ac", "#053061")  # first, second, third threshold reached
+
+
+def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, visit_labels: dict) -> plt.Figure:
+    """One panel per responder outcome (rows) and follow-up (columns): each patient's change from
+    baseline as a bar, largest first, coloured by the largest threshold reached; dashed lines at
+    the thresholds (and at minus the smallest: worsened). Patients without a pair are left out
+    and counted in the panel title."""
+    outcomes, visits = list(responders), list(dict.fromkeys(changes["visit"]))
+    fig, axes = plt.subplots(len(outcomes), len(visits), figsize=(3.4 * len(visits), 2.6 * len(outcomes)),
+                             squeeze=False, sharey="row")
+    legend = {}  # label -> bar colour, over all panels
+    for row, outcome in enumerate(outcomes):
+        levels = sorted(responders[outcome]["thresholds"].items(), key=lambda item: item[1])
+        colours = {**CATEGORY_COLOURS, **{name: REACHED_COLOURS[min(i, 2)] for i, (name, _) in enumerate(levels)}}
+        legend |= {f"reached {name} (≥{points:g})": colours[name] for name, points in levels}
+        for col, visit in enumerate(visits):
+            ax = axes[row][col]
+            panel = changes[(changes["outcome"] == outcome) & (changes["visit"] == visit)]
+            paired = panel.dropna(subset=["change"]).sort_values(["change", "patient_id"], ascending=[False, True])
+            x = np.arange(len(paired))
+            ax.bar(x, paired["change"], color=[colours[c] for c in paired["category"]], width=0.75)
+            if len(paired) <= 30:  # a dot on each bar, so that a change of 0 shows too
+                ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)
+            for name, points in levels:
+                ax.axhline(points, color="0.25", lw=0.8, ls="--")
+                ax.annotate(f"{name} (≥{points:g})", (1, points), xycoords=("axes fraction", "data"),
+                            xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=6.5)
+            ax.axhline(-levels[0][1], color="#b2182b", lw=0.8, ls=":")
+            ax.annotate(f"worsened (≤−{levels[0][1]:g})", (1, -levels[0][1]), xycoords=("axes fraction", "data"),
+                        xytext=(-2, -2), textcoords="offset points", ha="right", va="top", fontsize=6.5,
+                        color="#b2182b")
+            ax.axhline(0, color="0.2", lw=0.6)
+            if len(paired) <= 30:
+                ax.set_xticks(x, paired["patient_id"], rotation=90, fontsize=6.5)
+            else:
+                ax.set_xticks([])
+                ax.set_xlabel("Patients, by change")
+            missing = len(panel) - len(paired)
+            ax.set_title(f"{visit_labels[visit]} (n = {len(paired)}" + (f"; {missing} without a pair)" if missing else ")"))
+            if col == 0:
+                ax.set_ylabel(textwrap.fill(f"{outcome_labels[outcome]}: change from baseline", 28))
+            low, high = ax.get_ylim()  # room for the threshold labels
+            ax.set_ylim(min(low, -levels[0][1] * 1.6), max(high, levels[-1][1] * 1.15))
+    legend |= {"below MCID": CATEGORY_COLOURS["below MCID"], "worsened": CATEGORY_COLOURS["worsened"]}
+    fig.legend([plt.Rectangle((0, 0), 1, 1, color=colour) for colour in legend.values()], list(legend),
+               loc="lower center", ncol=len(legend), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / (2.6 * len(outcomes)), 1, 1))
     return fig

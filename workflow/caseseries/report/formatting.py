@@ -46,6 +46,34 @@ def none_or_count(n: int) -> str:
     return "none" if n == 0 else number_word(n)
 
 
+def counted(n: int, noun: str, plural: str | None = None, capital: bool = False) -> str:
+    """'no serious adverse events', 'one serious adverse event', 'twelve ...' -> '12 ...'."""
+    plural = plural or noun + "s"
+    text = f"no {plural}" if n == 0 else f"{number_word(n)} {noun if n == 1 else plural}"
+    return text[0].upper() + text[1:] if capital else text
+
+
+def quantity(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 man', '5 men', '0 women': the number in digits, the noun agreeing with it."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+NOT_DETERMINABLE = "ND"
+
+
+def determinable(value) -> str:
+    """A computed level or grade as printed in a table: 'ND' (not determinable) where untestable
+    segments leave several candidates ('C5,C6', 'A,B,C,D,E'); the candidates stay in the
+    results tables."""
+    if is_missing(value):
+        return DASH
+    return NOT_DETERMINABLE if "," in str(value) else str(value)
+
+
+def has_undeterminable(*columns) -> bool:
+    return any(determinable(value) == NOT_DETERMINABLE for column in columns for value in column)
+
+
 def inner(label: str) -> str:
     """A label as it reads inside a sentence: 'Light-touch score' -> 'light-touch score', but
     acronyms ('SCIM-III total', 'AIS') keep their capitals."""

@@ -6,15 +6,18 @@ table cells are escaped by `fmt.markdown_table`, and every data value that goes 
 passes `fmt.plain_text` here, where the context is built."""
 
 import json
+import re
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+import yaml
 
 from caseseries.report import formatting as fmt
 from caseseries import tables
 from caseseries.analysis import exact, stats
 from caseseries.analysis.cohort import GRADE_GAPS, cohort_grade
+from caseseries.analysis.responders import WORSENED
 from caseseries.data.contract import AIS_GRADES
 
 # Jinja2's `{# ... #}` comments would swallow Quarto's `{#fig-x}` labels: use other delimiters.
@@ -33,11 +36,23 @@ def environment(template_dir: Path) -> jinja2.Environment:
     )
 
 
+# Quarto labels of sections, tables and figures, as written in the .qmd: `{#tbl-changes}`.
+LABEL = re.compile(r"\{#((?:sec|tbl|fig)-[\w-]+)")
+
+
 def render_template(template: Path, context: dict) -> str:
     env = environment(template.parent)
-    env.filters.update(p_statement=fmt.p_statement, words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed, none_or_count=fmt.none_or_count, and_list=fmt.words_list,
-                       comparisons=comparison_list)
-    return env.get_template(template.name).render(**context)
+    env.filters.update(p_statement=fmt.p_statement, words=fmt.number_word, inner=fmt.inner, signed=fmt.num_signed,
+                       none_or_count=fmt.none_or_count, counted=fmt.counted, quantity=fmt.quantity,
+                       and_list=fmt.words_list, comparisons=comparison_list)
+    page = env.get_template(template.name)
+    text = page.render(**context)
+    if context.get("checklist"):
+        # The checklist points only to parts this manuscript has: render once to learn them.
+        tables_with_checklist = {**context["tables"], "checklist": checklist_table(context["checklist"],
+                                                                                    set(LABEL.findall(text)))}
+        text = page.render(**{**context, "tables": tables_with_checklist})
+    return text
 
 
 # --- tables -------------------------------------------------------------------------------------------
@@ -54,9 +69,9 @@ def patient_characteristics_table(characteristics: pd.DataFrame, visit_labels: d
             "Age (years)": characteristics["age"].map(lambda v: fmt.num(v, 0)),
             "Years since injury": characteristics["years_since_injury"].map(lambda v: fmt.num(v, 1)),
             "Cause": characteristics["cause"],
-            "NLI": characteristics[f"{first}_neurological_level"],
-            f"AIS, {visit_labels[first]}": characteristics[f"{first}_ais"],
-            f"AIS, {visit_labels[last]}": characteristics[f"{last}_ais"],
+            "NLI": characteristics[f"{first}_neurological_level"].map(fmt.determinable),
+            f"AIS, {visit_labels[first]}": characteristics[f"{first}_ais"].map(fmt.determinable),
+            f"AIS, {visit_labels[last]}": characteristics[f"{last}_ais"].map(fmt.determinable),
             "Cells (×10⁸)": characteristics["cell_dose_1e8"].map(lambda v: fmt.num(v, 2)),
         }
     )
@@ -365,8 +380,8 @@ def listing_table(listing: pd.DataFrame, visit_labels: dict) -> str:
             "Patient": listing["patient_id"].where(~listing["patient_id"].duplicated(), ""),
             "Visit": listing["visit"].map(visit_labels),
             "Day": listing["day"].map(fmt.num_signed),
-            "AIS": listing["ais"],
-            "NLI": listing["neurological_level"],
+            "AIS": listing["ais"].map(fmt.determinable),
+            "NLI": listing["neurological_level"].map(fmt.determinable),
             "UEMS": listing["uems"].map(lambda v: fmt.num(v, 0)),
             "LEMS": listing["lems"].map(lambda v: fmt.num(v, 0)),
             "LT": listing["lt_total"].map(lambda v: fmt.num(v, 0)),
@@ -381,8 +396,9 @@ def adverse_event_listing_table(listing: pd.DataFrame) -> str:
     has_organ_class = listing["system_organ_class"].notna().any()
     rows = pd.DataFrame(
         {
-            "Patient": listing["patient_id"],
-            "Onset (day)": listing["onset_day"].map(fmt.count),
+            # The id only on a patient's first event, as in a printed listing.
+            "Patient": listing["patient_id"].where(~listing["patient_id"].duplicated(), ""),
+            "Onset (day)": listing["onset_day"].map(fmt.num_signed),
             "Event": listing["term"],
             **({"System organ class": listing["system_organ_class"]} if has_organ_class else {}),
             "Grade": listing["grade"].map(fmt.count),
@@ -392,6 +408,88 @@ def adverse_event_listing_table(listing: pd.DataFrame) -> str:
         }
     )
     return fmt.markdown_table(rows, "lrl" + ("l" if has_organ_class else "") + "rlll")
+
+
+def _criterion(name: str, points: float) -> str:
+    """'improved ≥4 points (small)'; the worsened row: 'worsened ≥4 points'."""
+    if name == WORSENED:
+        return f"worsened ≥{points:g} points"
+    return f"improved ≥{points:g} points ({fmt.inner(name)})"
+
+
+def responders_table(summary: pd.DataFrame, outcome_labels: dict, visit_labels: dict, citations: dict) -> str:
+    """Patients meeting each responder criterion per outcome and follow-up; the outcome cell cites
+    the source of its thresholds."""
+    rows = []
+    for outcome, of_outcome in summary.groupby("outcome", sort=False):
+        first_of_visit = ~of_outcome["visit"].duplicated()
+        for i, (row, first) in enumerate(zip(of_outcome.itertuples(), first_of_visit)):
+            share = f" ({100 * row.patients / row.n_pairs:.0f}%)" if row.n_pairs else ""
+            rows.append(
+                {
+                    "Outcome (MCID source)": f"**{outcome_labels[outcome]}** [@{citations[outcome]}]" if i == 0 else "",
+                    "Visit": visit_labels[row.visit] if first else "",
+                    "Criterion": _criterion(row.criterion, row.points),
+                    "Patients, n/N (%)": f"{row.patients}/{row.n_pairs}{share}",
+                }
+            )
+    return fmt.markdown_table(pd.DataFrame(rows), "lllr")
+
+
+def _responders(summary: pd.DataFrame, responders: dict, outcome_labels: dict, visit_labels: dict, limit: int) -> list[dict]:
+    """Sentence-ready records: per outcome, its thresholds and citation, and per follow-up the
+    patients reaching the smallest threshold and those worse by it, with who lacks a pair."""
+    records = []
+    for outcome, spec in responders.items():
+        of_outcome = summary[summary["outcome"] == outcome]
+        levels = sorted(spec["thresholds"].items(), key=lambda item: item[1])
+        visits = []
+        for visit, rows in of_outcome.groupby("visit", sort=False):
+            by = rows.set_index("criterion")
+            missing_ids = rows["missing_ids"].iloc[0]
+            missing = [] if fmt.is_missing(missing_ids) else str(missing_ids).split(",")
+            visits.append(
+                {
+                    "label": visit_labels[visit],
+                    "n": int(rows["n_pairs"].iloc[0]),
+                    "reached": {name: int(by.loc[name, "patients"]) for name, _ in levels},
+                    "worsened": int(by.loc[WORSENED, "patients"]),
+                    "missing": fmt.names_or_counts(missing, limit),
+                }
+            )
+        records.append(
+            {
+                "label": outcome_labels[outcome],
+                "citation": spec["citation"],
+                "thresholds": fmt.words_list(f"≥{points:g} points {fmt.inner(name)}" for name, points in levels),
+                "smallest": {"name": fmt.inner(levels[0][0]), "points": f"{levels[0][1]:g}"},
+                "levels": [{"name": fmt.inner(name), "points": f"{points:g}", "key": name} for name, points in levels],
+                "visits": visits,
+            }
+        )
+    return records
+
+
+def _is_label(part: str) -> bool:
+    return re.fullmatch(r"(sec|tbl|fig)-[\w-]+", part) is not None
+
+
+def checklist_table(checklists: list[dict], labels: set[str]) -> str:
+    """Each checklist item with the parts of this manuscript that meet it (cross-references to
+    labels it has, or named parts such as "Title"), or 'not available in these data'."""
+    rows = []
+    for checklist in checklists:
+        for i, entry in enumerate(checklist["items"]):
+            where = [f"@{part}" if _is_label(part) else part
+                     for part in entry.get("where", []) if part in labels or not _is_label(part)]
+            if where:
+                met = ", ".join(where)
+            else:
+                reason = entry.get("not_available")
+                met = "not available in these data" + (f" ({reason})" if reason else "")
+            rows.append({"Checklist": f"**{checklist['short']}** [@{checklist['citation']}]" if i == 0 else "",
+                         "Item": entry["item"], "Where in this report": met})
+    return fmt.markdown_table(pd.DataFrame(rows), "lll")
 
 
 # --- context -------------------------------------------------------------------------------------------
@@ -411,8 +509,10 @@ def _cohort(characteristics: pd.DataFrame, first: str) -> dict:
         "age_median": fmt.num(characteristics["age"].median(), 0),
         "age_range": fmt.span(characteristics["age"].min(), characteristics["age"].max(), 0),
         "years_median": fmt.num(characteristics["years_since_injury"].median(), 1),
-        "years_min": fmt.num(characteristics["years_since_injury"].min(), 1),
-        "years_max": fmt.num(characteristics["years_since_injury"].max(), 1),
+        "years_min_value": float(characteristics["years_since_injury"].min()),
+        # '1.3 to 27.0', or one number when every patient was injured as long ago
+        "years_span": " to ".join(dict.fromkeys(fmt.num(characteristics["years_since_injury"].agg(end), 1)
+                                                for end in ("min", "max"))),
         "causes": fmt.words_list(f"{fmt.plain_text(cause)} ({k})" for cause, k in causes.sort_index().items()),
         "dose_median": fmt.num(characteristics["cell_dose_1e8"].median(), 2),
         "dose_range": fmt.span(characteristics["cell_dose_1e8"].min(), characteristics["cell_dose_1e8"].max(), 2),
@@ -508,11 +608,11 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
         "severe_events": int(severe["events"]),
         "related_events": int(related["events"]),
         "checks_all_negative": positive.empty and (checks["patients_assessed"] == n_patients).all(),
-        "checks_not_assessed": [f"{r.label.lower()} ({fmt.plain_text(r.patients_not_assessed)})"
+        "checks_not_assessed": [f"{fmt.inner(r.label)} ({fmt.plain_text(r.patients_not_assessed)})"
                                 for r in checks.itertuples() if r.patients_assessed < n_patients],
         "pre_infusion_events": int(overall.loc["Before the infusion (not counted above)", "events"])
         if "Before the infusion (not counted above)" in overall.index else 0,
-        "checks_positive": [f"{r.label.lower()} ({fmt.plain_text(r.patients_positive)})" for r in positive.itertuples()],
+        "checks_positive": [f"{fmt.inner(r.label)} ({fmt.plain_text(r.patients_positive)})" for r in positive.itertuples()],
         "checks_labels": fmt.words_list(fmt.inner(label) for label in checks["label"]),
         "terms": fmt.words_list(
             f"{fmt.plain_text(r.term)} ({r.events})" for r in summary[summary["category"] == "by term"].itertuples()
@@ -532,11 +632,11 @@ def _data_quality(
     discrepancy_rows = pd.DataFrame(
         {
             "Patient": discrepant["patient_id"],
-            "Day": discrepant["day"].map(fmt.count),
+            "Day": discrepant["day"].map(fmt.num_signed),
             "Recorded AIS": discrepant["recorded_ais"],
             "Graded under": discrepant["standard"].fillna("not stated"),
-            "Computed AIS": discrepant["ais"],
-            "Computed NLI": discrepant["neurological_level"],
+            "Computed AIS": discrepant["ais"].map(fmt.determinable),
+            "Computed NLI": discrepant["neurological_level"].map(fmt.determinable),
         }
     )
     return {
@@ -553,6 +653,7 @@ def _data_quality(
         "ais_discrepancies": len(discrepant),
         # Beyond the listing limit the exams are listed in results/tables/recorded_ais_check.csv only.
         "ais_discrepancy_table": fmt.markdown_table(discrepancy_rows, "lrcccl") if 0 < len(discrepant) <= limit else "",
+        "ais_discrepancy_nd": fmt.has_undeterminable(discrepant["ais"], discrepant["neurological_level"]),
     }
 
 
@@ -625,6 +726,14 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
     }
 
 
+def _transition(text: str) -> str:
+    """'P01: A,B,C,D,E->D' -> 'P01: ND→D' (a grade NT left open is not determinable)."""
+    patient, _, grades = text.rpartition(": ")
+    before, after = grades.split("->")
+    shift = f"{fmt.determinable(before)}\u2192{fmt.determinable(after)}"
+    return f"{patient}: {shift}" if patient else shift
+
+
 def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) -> dict:
     """Everything the template prints, formatted; `paths` names the results tables by role."""
     read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
@@ -634,7 +743,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
     limit = config["report"]["listing_max_patients"]
     for kind in ("improved", "worsened", "undetermined"):
-        transitions = [t.replace("->", "\u2192") for t in ais_summary[f"{kind}_transitions"]]
+        transitions = [_transition(t) for t in ais_summary[f"{kind}_transitions"]]
         ais_summary[f"{kind}_text"] = fmt.plain_text(fmt.names_or_counts(transitions, limit))
     ais_summary["missing_text"] = fmt.plain_text(fmt.names_or_counts(ais_summary["missing_ids"], limit))
     visits = config["visits"]
@@ -646,6 +755,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     characteristics = read["characteristics"]
     n_patients = len(characteristics)
     listing_max = config["report"]["listing_max_patients"]
+    responders = config.get("responders") or {}
+    table1_grades = [characteristics[c] for c in (f"{first}_neurological_level", f"{first}_ais", f"{last}_ais")]
     return {
         "config": config,
         "dataset": {key: fmt.plain_text(value) if isinstance(value, str) else value for key, value in dataset.items()},
@@ -669,6 +780,15 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
                    "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].map(fmt.plain_text).tolist()},
         "show_listings": n_patients <= listing_max,
         "listing_max": listing_max,
+        # ND (not determinable) footnotes, only under tables that print ND.
+        "nd": {
+            "characteristics": fmt.has_undeterminable(*table1_grades),
+            "listing": fmt.has_undeterminable(read["listing"]["ais"], read["listing"]["neurological_level"]),
+        },
+        "responders": _responders(read["responders"], responders, outcome_labels, visit_labels, listing_max)
+        if responders else [],
+        "context": yaml.safe_load(Path(paths["context"]).read_text(encoding="utf-8")),
+        "checklist": yaml.safe_load(Path(paths["checklist"]).read_text(encoding="utf-8"))["checklists"],
         "tables": {
             "characteristics": patient_characteristics_table(characteristics, visit_labels, first, last),
             "cohort_summary": cohort_summary_table(read["cohort_summary"]),
@@ -688,5 +808,9 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
             "listing": listing_table(read["listing"], visit_labels),
             "claims": claims_table(read["claims"]),
             "adverse_event_listing": adverse_event_listing_table(read["ae_listing"]),
+            "responders": responders_table(read["responders"], outcome_labels, visit_labels,
+                                           {o: spec["citation"] for o, spec in responders.items()})
+            if responders else "",
+            "checklist": "",  # filled in by render_template, which knows the parts the manuscript has
         },
     }

@@ -13,6 +13,7 @@ deterministic: two renders of the same input give byte-identical files.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ import yaml
 
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 CROSSREF_FILTER = REPORT_DIR / "filters" / "crossref.lua"
+TYPST_TABLES_FILTER = REPORT_DIR / "filters" / "typst-tables.lua"
 TEMPLATES = REPORT_DIR / "templates"
 
 FORMATS = ("html", "pdf", "docx")
@@ -34,8 +36,9 @@ ENGINES = ("auto", "quarto", "embedded")
 # Quarto's name for each output: our "pdf" is Quarto's typst format.
 QUARTO_FORMAT = {"html": "html", "pdf": "typst", "docx": "docx"}
 
-# Fixed build time (2024-01-01T00:00:00Z) for PDF/DOCX metadata unless SOURCE_DATE_EPOCH
-# is set: outputs must not depend on when they were rendered.
+# Build time written into PDF/DOCX metadata: SOURCE_DATE_EPOCH if set, else the document's own
+# `date` (YYYY-MM-DD, so the metadata agree with the date printed), else 2024-01-01T00:00:00Z.
+# Outputs must not depend on when they were rendered.
 DEFAULT_EPOCH = 1704067200
 
 
@@ -114,7 +117,7 @@ def _render_with_quarto(qmd: Path, fmt: str, dest: Path) -> None:
 
     (`--output-dir` only works inside Quarto projects, and `--output` takes no folder.)
     """
-    _run([shutil.which("quarto"), "render", qmd.name, "--to", QUARTO_FORMAT[fmt]], cwd=qmd.parent)
+    _run([shutil.which("quarto"), "render", qmd.name, "--to", QUARTO_FORMAT[fmt]], cwd=qmd.parent, epoch=build_epoch(qmd))
     produced = qmd.with_suffix(f".{fmt}")
     if not produced.is_file():
         raise RenderError(f"quarto render did not produce {produced.name} next to {qmd.name}")
@@ -127,15 +130,16 @@ def _render_with_quarto(qmd: Path, fmt: str, dest: Path) -> None:
 def _render_embedded(qmd: Path, fmt: str, dest: Path) -> None:
     options = format_options(qmd, fmt)
     args = _pandoc_common_args(qmd, options)
+    epoch = build_epoch(qmd)
     if fmt == "html":
-        _pandoc(qmd, "html5", dest, args + _html_args(options))
+        _pandoc(qmd, "html5", dest, args + _html_args(options), epoch)
     elif fmt == "pdf":
-        source = _pandoc(qmd, "typst", None, args + _typst_args(options))
-        dest.write_bytes(_compile_typst(source, root=qmd.parent))
+        source = _pandoc(qmd, "typst", None, args + _typst_args(options), epoch)
+        dest.write_bytes(_compile_typst(source, root=qmd.parent, epoch=epoch))
     else:
         with tempfile.TemporaryDirectory() as scratch:
             reference = build_reference_docx(Path(scratch) / "reference.docx")
-            _pandoc(qmd, "docx", dest, args + [f"--reference-doc={reference}"])
+            _pandoc(qmd, "docx", dest, args + [f"--reference-doc={reference}"], epoch)
 
 
 def format_options(qmd: Path, fmt: str) -> dict:
@@ -208,6 +212,7 @@ def _html_args(options: dict) -> list[str]:
 
 def _typst_args(options: dict) -> list[str]:
     args = [
+        f"--lua-filter={TYPST_TABLES_FILTER}",
         "--standalone",
         f"--template={TEMPLATES / 'manuscript.typ'}",
         f"--variable=papersize:{options.get('papersize', 'a4')}",
@@ -217,7 +222,7 @@ def _typst_args(options: dict) -> list[str]:
     return args
 
 
-def _compile_typst(source: str, root: Path) -> bytes:
+def _compile_typst(source: str, root: Path, epoch: int) -> bytes:
     """typst source -> PDF bytes; embedded fonts only and a fixed timestamp (reproducible)."""
     try:
         return typst.compile(
@@ -225,7 +230,7 @@ def _compile_typst(source: str, root: Path) -> bytes:
             root=str(root),
             format="pdf",
             ignore_system_fonts=True,
-            timestamp=_source_date_epoch(),
+            timestamp=epoch,
         )
     except Exception as error:  # typst raises its own error types with the diagnostics
         raise RenderError(f"typst could not compile the manuscript:\n{error}") from error
@@ -264,19 +269,19 @@ def _merge_styles(styles_xml: str, ours: str) -> str:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _pandoc(qmd: Path, to: str, dest: Path | None, args: list[str]) -> str:
+def _pandoc(qmd: Path, to: str, dest: Path | None, args: list[str], epoch: int) -> str:
     """Run pandoc on `qmd` (in its folder); write `dest` or return the output text."""
     command = [pypandoc.get_pandoc_path(), qmd.name, f"--to={to}", *args]
     if dest is not None:
         command.append(f"--output={dest}")
     try:
-        return _run(command, cwd=qmd.parent).stdout
+        return _run(command, cwd=qmd.parent, epoch=epoch).stdout
     except RenderError as error:
         raise RenderError(f"{qmd.name} ({to}): {error}") from None
 
 
-def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(_source_date_epoch())}
+def _run(command: list[str], cwd: Path | None = None, epoch: int = DEFAULT_EPOCH) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         tool = Path(command[0]).name
@@ -284,5 +289,13 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
     return result
 
 
-def _source_date_epoch() -> int:
-    return int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+def build_epoch(qmd: Path) -> int:
+    """The build time for the metadata of `qmd`'s outputs (see DEFAULT_EPOCH)."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    date = front_matter(qmd).get("date")
+    try:  # YAML reads an unquoted ISO date as a date, a quoted one as text
+        day = datetime.date.fromisoformat(str(date))
+    except ValueError:
+        return DEFAULT_EPOCH
+    return int(datetime.datetime.combine(day, datetime.time(), datetime.UTC).timestamp())

@@ -1,0 +1,109 @@
+"""Figures: what a reader must be able to see in them, checked on the drawn matplotlib objects."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from caseseries.report import figures  # noqa: E402
+
+
+def test_patients_differ_in_more_than_colour():
+    styles = figures.patient_styles([f"P{i:03d}" for i in range(180)])
+    combinations = {(s["color"], s["marker"], s["linestyle"]) for s in styles.values()}
+    assert len(combinations) == 180
+    first_ten = list(styles.values())[:10]
+    assert len({s["marker"] for s in first_ten}) >= 9 and len({s["linestyle"] for s in first_ten}) == 4
+
+
+def test_coinciding_lines_are_spread_around_their_values():
+    values = pd.DataFrame(
+        {"baseline": [50, 50, 40, 30, 12], "day180": [50, 50, 50, 31, 12]},
+        index=["P1", "P2", "P3", "P4", "P5"],
+    )
+    offsets = figures.coincidence_offsets(values, step=0.5)
+    # P1 and P2 coincide at both visits, P3 joins them at day 180: one group of three, spread
+    # -0.5, 0, +0.5 in id order. P4 and P5 coincide with nobody.
+    assert offsets == {"P1": -0.5, "P2": 0.0, "P3": 0.5, "P4": 0.0, "P5": 0.0}
+
+
+def test_end_labels_keep_their_distance_and_stay_below_the_top():
+    placed = figures.spread_labels({"a": 0.0, "b": 0.1, "c": 5.0}, gap=1.0, top=10.0)
+    assert placed == {"a": 0.0, "b": 1.0, "c": 5.0}
+    crowded = figures.spread_labels({"a": 9.8, "b": 9.9}, gap=1.0, top=10.0)
+    assert crowded == {"a": 9.0, "b": 10.0}
+
+
+OUTCOMES = pd.DataFrame(
+    [
+        ("P1", "baseline", -5, -5, "A", 10), ("P1", "day90", 88, 88, "A", 12), ("P1", "day180", 181, 181, "B", 15),
+        ("P2", "baseline", -3, -3, "C,D", 40), ("P2", "day90", None, None, None, None),
+        ("P2", "day180", 179, 179, "D", 38),
+    ],
+    columns=["patient_id", "visit", "day", "isncsci_day", "ais", "scim_total"],
+)
+PATIENTS = pd.DataFrame({"patient_id": ["P1", "P2"], "years_since_injury": [2.0, 14.5], "site": ["A", "A"]})
+ASSESSMENTS = pd.DataFrame(
+    [("ISNCSCI", p, d) for p, d in (("P1", -5), ("P1", 88), ("P1", 181), ("P2", -3), ("P2", 179))]
+    + [("SCIM-III", p, d) for p, d in (("P1", -5), ("P1", 88), ("P1", 181), ("P2", -3), ("P2", 179), ("P2", 240))],
+    columns=["instrument", "patient_id", "day"],
+)
+EVENTS = pd.DataFrame(
+    [("P1", 1, 1, "no"), ("P1", 40, 3, "yes"), ("P2", -10, 2, "no")],
+    columns=["patient_id", "onset_day", "grade", "serious"],
+)
+
+
+def test_the_timeline_shows_every_assessment_grade_and_event():
+    fig = figures.timeline(PATIENTS, ASSESSMENTS, OUTCOMES, EVENTS)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["P1  (2.0 y)", "P2  (14.5 y)"]
+    points = {c.get_label(): c.get_offsets() for c in ax.collections}
+    assert len(points["ISNCSCI examination (AIS grade)"]) == 5 and len(points["SCIM-III assessment"]) == 6
+    events = np.concatenate([xy for label, xy in points.items() if label.startswith("Adverse event")])
+    assert sorted(events[:, 0]) == [-10, 1, 40]  # onset days, the one before the infusion too
+    grades = [t.get_text() for t in ax.texts if t.get_text() != "Infusion"]
+    assert sorted(grades) == ["A", "A", "B", "D", "ND"]  # "C,D" is not determinable
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Serious adverse event (black edge)" in legend and "Adverse event, CTCAE grade 3" in legend
+
+
+def test_the_cohort_timeline_has_the_same_four_facts_in_aggregate():
+    fig = figures.timeline_summary(PATIENTS, ASSESSMENTS, OUTCOMES, EVENTS, {"baseline": "Pre", "day90": "Day 90",
+                                                                            "day180": "Day 180"})
+    assert [ax.get_title() for ax in fig.axes] == ["Time since injury", "Assessments", "AIS grade at each visit",
+                                                  "Adverse events"]
+    grades = fig.axes[2]
+    assert {t.get_text() for t in grades.get_legend().get_texts()} >= {"AIS A", "ND", "missing"}
+
+
+def test_the_waterfall_draws_each_change_and_the_thresholds():
+    changes = pd.DataFrame(
+        [("scim_total", "day180", "P1", 10.0, "substantial"), ("scim_total", "day180", "P2", -5.0, "worsened"),
+         ("scim_total", "day180", "P3", 0.0, "below MCID"), ("scim_total", "day180", "P4", None, None)],
+        columns=["outcome", "visit", "patient_id", "change", "category"],
+    )
+    responders = {"scim_total": {"thresholds": {"small": 4, "substantial": 10}, "citation": "x"}}
+    fig = figures.waterfall(changes, responders, {"scim_total": "SCIM-III total"}, {"day180": "Day 180"})
+    ax = fig.axes[0]
+    assert [bar.get_height() for bar in ax.patches] == [10.0, 0.0, -5.0]  # largest first, P4 left out
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["P1", "P3", "P2"]
+    lines = sorted(line.get_ydata()[0] for line in ax.get_lines())
+    assert lines == [-4, 0, 4, 10]
+    assert ax.get_title() == "Day 180 (n = 3; 1 without a pair)"
+
+
+@pytest.mark.parametrize("n", [7, 50])
+def test_trajectories_label_line_ends_only_while_they_stay_readable(n):
+    rows = [(f"P{i:02d}", visit, day, 50.0 if i % 2 else float(i)) for i in range(n)
+            for visit, day in (("baseline", -2), ("day180", 180))]
+    outcomes = pd.DataFrame(rows, columns=["patient_id", "visit", "isncsci_day", "uems"])
+    fig = figures.trajectories(outcomes, {"uems": "UEMS"}, {"uems": "isncsci_day"})
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == n
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == (sorted(outcomes["patient_id"].unique()) if n <= figures.LABEL_LINE_ENDS_UP_TO else [])
+    at_ceiling = [line.get_ydata()[0] for line in ax.get_lines() if abs(line.get_ydata()[0] - 50) < 5]
+    assert len(set(at_ceiling)) == len(at_ceiling)  # no two lines on top of each other
