@@ -3,6 +3,7 @@ functions the workflow's rules call (without Snakemake and the figures), and the
 rendered from them: fast enough to read the text under many datasets."""
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -41,8 +42,8 @@ def build_tables(raw: Path, out: Path, config: dict) -> dict:
     and published claims on `raw`; return {role: path} as the manuscript rule passes them."""
     validated, tables = out / "validated", out / "tables"
     for table in RAW_FILES:
-        steps.validate_table(Files(), Files(validated / f"{table}.csv"), Files(raw_dir=raw))
-    steps.validate_dataset(Files(), Files(validated / "dataset.json"), Files(raw_dir=raw))
+        steps.validate_table(Files(), Files(validated / f"{table}.csv"), Files(raw_dir=raw, plausibility=config["plausibility"]))
+    steps.validate_dataset(Files(), Files(validated / "dataset.json"), Files(raw_dir=raw, plausibility=config["plausibility"]))
     visits = Files(visits=config["visits"])
     shards = sorted({shard_name(site) for site in pd.read_csv(validated / "patients.csv", dtype=str)["site"]})
     sites = [out / "sites" / shard for shard in shards]
@@ -63,7 +64,7 @@ def build_tables(raw: Path, out: Path, config: dict) -> dict:
         Files(t["outcomes"]),
         Files(descriptives=t["descriptives"], changes=t["changes"], friedman=t["friedman"],
               ais_shift=t["ais_shift"], ais_summary=t["ais_summary"]),
-        Files(outcomes=list(config["outcomes"]), visits=config["visits"], statistics=config["statistics"]),
+        Files(outcomes=config["outcomes"], visits=config["visits"], statistics=config["statistics"]),
     )
     steps.patient_tables(
         Files(patients=validated / "patients.csv", outcomes=t["outcomes"]),
@@ -117,4 +118,15 @@ def manuscript_context(paths: dict, config: dict) -> dict:
 def manuscript_text(paths: dict, config: dict) -> str:
     """The rendered .qmd for these tables, whitespace collapsed (a sentence may span lines)."""
     text = ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(paths, config))
-    return " ".join(text.split())
+    return as_read(text)
+
+
+def as_read(text: str) -> str:
+    """The .qmd text as a reader sees it: whitespace collapsed (a sentence may span lines), escapes
+    removed."""
+    return unescaped(" ".join(text.split()))
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown without the backslash escapes `fmt.plain_text` puts before ASCII punctuation."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from manuscript_helpers import build_tables, example_config, manuscript_context, manuscript_text
+import yaml
+from manuscript_helpers import as_read, build_tables, example_config, manuscript_context, manuscript_text, unescaped
 from workflow_helpers import REPO
 
 from caseseries.data import contract
@@ -115,7 +116,7 @@ def test_without_responder_thresholds_there_is_no_responder_analysis(example):
 
 
 def test_the_discussion_quotes_the_context_figures_from_their_source_file(example):
-    context = __import__("yaml").safe_load((REPO / "report" / "context.yaml").read_text())
+    context = yaml.safe_load((REPO / "report" / "context.yaml").read_text())
     text = text_of(example)
     recovery, error = context["spontaneous_recovery"], context["measurement_error"]
     assert (f"of {recovery['cohort']} people with traumatic SCI examined one and five years after injury, "
@@ -150,8 +151,7 @@ def context(example: dict, tmp_path, config=None, edit=None) -> dict:
 
 def render(example: dict, tmp_path, config=None, edit=None) -> str:
     """The manuscript text (whitespace collapsed) for the example's tables, edited as `context` says."""
-    text = ms.render_template(REPO / "report" / "manuscript.qmd.j2", context(example, tmp_path, config, edit))
-    return " ".join(text.split())
+    return as_read(ms.render_template(REPO / "report" / "manuscript.qmd.j2", context(example, tmp_path, config, edit)))
 
 
 def section(text: str, start: str, end: str) -> str:
@@ -163,9 +163,11 @@ def test_the_example_declares_its_primary_endpoint_and_reads_it_as_inconclusive(
     abstract = section(text, "**Methods.**", "keywords:")
     assert "The primary endpoint was the change in the ISNCSCI motor score at day 180" in abstract
     assert "the other comparisons were secondary (Holm-adjusted) and the Friedman tests exploratory" in abstract
-    # 4 improved, 3 unchanged: the exact two-sided p is at least 2 / 2^4 = 0.125
+    # Changes 3, 6, 4, 1, 0, 0, 0: 4 improved, 3 unchanged, so the exact two-sided p is at least
+    # 2 / 2^4 = 0.125. Their 28 Walsh averages have median 2.00; with 7 pairs P(V <= 2) = 3/128, so
+    # the interval runs from the 3rd to the 26th Walsh average, 0.00 to 4.50 (checked in R).
     assert ("For the primary endpoint the median change was 1.0 (four improved, three unchanged, none worsened; "
-            "Hodges–Lehmann shift 1.75, 95% CI 0.00 to 4.00; p = 0.125): with four of seven patients changed "
+            "Hodges–Lehmann shift 2.00, 95% CI 0.00 to 4.50; p = 0.125): with four of seven patients changed "
             "no result could have reached p < 0.05, so it is inconclusive.") in abstract
     methods = section(text, "## Statistical analysis", "# Results")
     assert "tested at the 0.05 level without adjustment" in methods
@@ -184,19 +186,22 @@ def test_the_exploratory_friedman_tests_are_reported_in_the_results(example, tmp
     text = render(example, tmp_path)
     results = section(text, "# Results", "# Discussion")
     assert "Exploratory Friedman tests across all three visits (@tbl-friedman; not adjusted) gave p < 0.05 for" in results
-    # UEMS: one patient changed, every order of his values gives the same statistic: exact p = 1
+    # UEMS changed in three patients: ranks (1, 2.5, 2.5) twice and (1, 2, 3) once, 3 x 3 x 6 = 54
+    # equally likely orders. The most extreme puts every lowest value at one visit (3 visits x 2
+    # orders of the (1, 2, 3) patient's others): 6/54 = 0.111 > 0.05, so it cannot reach significance.
+    # Q = 2.60 (R friedman.test), W = Q / (n (k - 1)) = 2.6 / 14 = 0.19.
     assert "for the upper-extremity motor score and the SCIM-III self-care no result could have reached p < 0.05" in results
-    assert "| Upper-extremity motor score | 7 | 2.00 | 2 | 1.000† | exact | 0.14 |" in " ".join(
-        ms.render_template(REPO / "report" / "manuscript.qmd.j2", context(example, tmp_path)).split())
+    assert "| Upper-extremity motor score | 7 | 2.60 | 2 | 0.444† | exact | 0.19 |" in as_read(
+        ms.render_template(REPO / "report" / "manuscript.qmd.j2", context(example, tmp_path)))
     assert "tests for change across all visits together" not in text  # the stray sentence after the table
 
 
 def test_hodges_lehmann_values_have_two_decimals_in_text_tables_and_concordance(example, tmp_path):
     text = render(example, tmp_path)
-    assert "Hodges–Lehmann shift 3.25, 95% CI 1.00 to 6.00" in text  # pin-prick day 180
+    assert "Hodges–Lehmann shift 3.25, 95% CI 1.00 to 6.00" in text  # light-touch day 180 (R: Walsh averages)
     assert "| 3.25 (1.00 to 6.00) | 0.031 |" in text  # Table 3
     # the interval does not break across lines in the table
-    assert "3.25 (1.00\u00a0to\u00a06.00)" in context(example, tmp_path)["tables"]["changes"]
+    assert "3.25 (1.00\u00a0to\u00a06.00)" in unescaped(context(example, tmp_path)["tables"]["changes"])
     assert "HL 3.25, p = 0.031" in text  # concordance table: no half-to-even 3.2
     assert "HL 3.2," not in text and "shift 3.0," not in text
 
@@ -284,7 +289,7 @@ def test_the_wilcoxon_mode_and_zero_method_are_named_in_methods_and_footnote(exa
 
     text = render(example, tmp_path, edit=mixed)
     assert "p, Wilcoxon signed-rank test (a, exact; b, normal approximation)" in text
-    assert "0.125†^b^" in text and "0.125†^a^" in text
+    assert "0.188†^b^" in text and "0.125†^a^" in text  # motor score, day 90 (row 0) and day 180
 
 
 def test_an_unattainable_confidence_level_is_stated(example, tmp_path):
@@ -296,7 +301,7 @@ def test_an_unattainable_confidence_level_is_stated(example, tmp_path):
     text = render(example, tmp_path, edit=five_pairs)
     assert "achieved confidence level 93.75% with 5 pairs and 95.31% with 7 pairs" in text
     assert "‡ a 95% interval cannot be attained with 5 pairs" in text
-    assert "| 1.00 (0.00 to 3.00)‡ | 0.125†" in text
+    assert "| 1.25 (−0.50 to 3.00)‡ | 0.188†" in text
 
 
 def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(example, tmp_path):
@@ -403,7 +408,7 @@ def test_one_serious_adverse_event(tmp_path_factory):
     assert f"In all, {n_events} adverse events occurred" in text and "one was serious, one reached CTCAE grade 3" in text
     assert "one serious adverse event occurred" in text  # discussion
     assert "1 serious adverse events" not in text and "followed by serious adverse events" not in text
-    assert "pneumonia (1)" in text
+    assert "Pneumonia (1)" in text  # a term as written (data text keeps its capitals)
 
 
 def all_not_testable(tables):
@@ -426,7 +431,7 @@ def test_an_exam_with_every_cell_not_testable_prints_not_determinable(tmp_path_f
     assert "ND, not determinable: untestable (NT) segments" in text.split("{#tbl-patients}")[0]
     assert "ND, not determinable" in text.split("{#tbl-listing}")[0].split("{#tbl-patients}")[1]
     # The recorded grade differs from the undeterminable computed one: listed, printed as ND.
-    assert "| Patient | Day | Recorded AIS | Computed AIS | Computed NLI |" in text
+    assert "| Patient | Day | Recorded AIS | Graded under | Computed AIS | Computed NLI |" in text
     discrepancies = text.split("{#tbl-ais-discrepancies}")[0].split("| Computed NLI |")[1]
     assert "| ND | ND |" in discrepancies and "ND, not determinable" in discrepancies
 

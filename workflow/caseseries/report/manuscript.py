@@ -195,7 +195,7 @@ def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dic
     rows = _change_rows(changes, outcome_labels, visit_labels, cells)
     primary = changes["role"].eq("primary").to_numpy()
     rows.loc[primary, "Visit"] = rows.loc[primary, "Visit"] + " (primary)"
-    return fmt.markdown_table(rows, "llrcrrrrr", markdown=("Outcome",))
+    return fmt.markdown_table(rows, "llrcrrrrr", markdown=("Outcome", "p"))  # p: marks in superscript
 
 
 def _percent(level: float) -> str:
@@ -427,13 +427,13 @@ def responders_table(summary: pd.DataFrame, outcome_labels: dict, visit_labels: 
             share = f" ({100 * row.patients / row.n_pairs:.0f}%)" if row.n_pairs else ""
             rows.append(
                 {
-                    "Outcome (MCID source)": f"**{outcome_labels[outcome]}** [@{citations[outcome]}]" if i == 0 else "",
+                    "Outcome (MCID source)": f"{_bold(outcome_labels[outcome])} [@{citations[outcome]}]" if i == 0 else "",
                     "Visit": visit_labels[row.visit] if first else "",
                     "Criterion": _criterion(row.criterion, row.points),
                     "Patients, n/N (%)": f"{row.patients}/{row.n_pairs}{share}",
                 }
             )
-    return fmt.markdown_table(pd.DataFrame(rows), "lllr")
+    return fmt.markdown_table(pd.DataFrame(rows), "lllr", markdown=("Outcome (MCID source)",))
 
 
 def _responders(summary: pd.DataFrame, responders: dict, outcome_labels: dict, visit_labels: dict, limit: int) -> list[dict]:
@@ -487,9 +487,9 @@ def checklist_table(checklists: list[dict], labels: set[str]) -> str:
             else:
                 reason = entry.get("not_available")
                 met = "not available in these data" + (f" ({reason})" if reason else "")
-            rows.append({"Checklist": f"**{checklist['short']}** [@{checklist['citation']}]" if i == 0 else "",
+            rows.append({"Checklist": f"{_bold(checklist['short'])} [@{checklist['citation']}]" if i == 0 else "",
                          "Item": entry["item"], "Where in this report": met})
-    return fmt.markdown_table(pd.DataFrame(rows), "lll")
+    return fmt.markdown_table(pd.DataFrame(rows), "lll", markdown=("Checklist", "Where in this report"))
 
 
 # --- context -------------------------------------------------------------------------------------------
