@@ -4,6 +4,7 @@ free-text column (adverse event term, system organ class and outcome; cause; sit
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 # (text as written in the data, text as the HTML and DOCX must show it). The second differs only
 # for bidi controls, which the report makes inert by adding their closing partner (U+202C PDF,
@@ -81,6 +82,10 @@ SITES = ["<i>North</i> & *South*", "=Site|2 @tbl-patients"]
 CAUSES = ["fall *from* <b>height</b>", "$sport$", "traffic [accident](https://evil.example)", "- other",
           "\u202eesuac", "1. violence", "`diving`"]
 SHOWN |= {text: text for text in SITES + CAUSES} | {"\u202eesuac": "\u202e\u202cesuac"}
+# dataset.yaml: its name, version and licence are printed, its source command as code.
+DATASET = {"name": "*synthetic* <b>set</b> @fig-x", "version": "1.0 [@v]", "licence": "CC0-1.0 $x$",
+           "command": "python -m caseseries simulate `--example` $HOME"}
+SHOWN |= {text: text for text in DATASET.values()}
 
 
 def organ_class(text: str) -> str:
@@ -111,3 +116,7 @@ def write_hostile_data(raw: Path) -> None:
         }
     )
     events.to_csv(raw / "adverse_events.csv", index=False)
+    description = yaml.safe_load((raw / "dataset.yaml").read_text())
+    description |= {key: DATASET[key] for key in ("name", "version", "licence")}
+    description["source"]["command"] = DATASET["command"]
+    (raw / "dataset.yaml").write_text(yaml.safe_dump(description, allow_unicode=True))

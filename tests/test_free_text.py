@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import pypandoc
 import pytest
 import yaml
-from hostile_text import CAUSES, CATALOGUE, SITES, SHOWN, WRITTEN, organ_class, outcome, write_hostile_data
+from hostile_text import CATALOGUE, CAUSES, DATASET, SHOWN, SITES, WRITTEN, organ_class, outcome, write_hostile_data
 from pypdf import PdfReader
 from workflow_helpers import REPO, copy_project, digest, snakemake
 
@@ -33,7 +33,7 @@ def _expected() -> dict[str, str]:
     """Every value in the hostile data -> the text the HTML and DOCX must show for it. The
     organ class and outcome are the term with a word added; a right-to-left value is isolated
     (FSI ... PDI) as a whole, word added included."""
-    shown = {text: SHOWN[text] for text in SITES + CAUSES + WRITTEN}
+    shown = {text: SHOWN[text] for text in [*SITES, *CAUSES, *WRITTEN, *DATASET.values()]}
     for written, term_shown in CATALOGUE:
         for decorated in (organ_class, outcome):
             isolated = term_shown.startswith(FSI) and not written.startswith(FSI)

@@ -221,7 +221,7 @@ def markdown_table(frame: pd.DataFrame, align: str | None = None, markdown: tupl
             return DASH
         return str(value) if is_markdown else plain_text(value)
 
-    kinds = [column in markdown for column in frame.columns]
+    is_markdown = [column in markdown for column in frame.columns]
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(cell(v, k) for v, k in zip(row, kinds)) + " |" for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(map(cell, row, is_markdown)) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)

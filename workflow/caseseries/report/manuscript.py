@@ -759,7 +759,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     table1_grades = [characteristics[c] for c in (f"{first}_neurological_level", f"{first}_ais", f"{last}_ais")]
     return {
         "config": config,
-        "dataset": {key: fmt.plain_text(value) if isinstance(value, str) else value for key, value in dataset.items()},
+        "dataset": {key: value if isinstance(value, bool) else fmt.plain_text(value) for key, value in dataset.items()},
         "dataset_source": fmt.code_span(dataset["source"].get("command", str(dataset["source"]))
                                         if isinstance(dataset["source"], dict) else dataset["source"]),
         "provenance": provenance,

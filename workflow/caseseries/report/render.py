@@ -4,7 +4,8 @@ Two engines render the same .qmd:
   * "quarto": `quarto render` (used when `quarto` is on PATH);
   * "embedded": pandoc (from pypandoc-binary) + typst (Python API), with the Lua filter
     report/filters/crossref.lua giving Quarto's numbering ("Figure 1", "Table 2",
-    "Section 3"), cross-reference links and callout boxes.
+    "Section 3"), cross-reference links and callout boxes, and the Lua filters the .qmd lists
+    under `filters:` (as Quarto runs them).
 
 Outputs are staged under temporary names and renamed only once every requested format
 has rendered, so a failed render leaves no partial file behind. The embedded engine is
