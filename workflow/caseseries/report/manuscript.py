@@ -759,7 +759,8 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     table1_grades = [characteristics[c] for c in (f"{first}_neurological_level", f"{first}_ais", f"{last}_ais")]
     return {
         "config": config,
-        "dataset": {key: value if isinstance(value, bool) else fmt.plain_text(value) for key, value in dataset.items()},
+        # name, version, licence: plain text; the flag and the source (its command is a code span) stay as they are
+        "dataset": {key: value if isinstance(value, (bool, dict)) else fmt.plain_text(value) for key, value in dataset.items()},
         "dataset_source": fmt.code_span(dataset["source"].get("command", str(dataset["source"]))
                                         if isinstance(dataset["source"], dict) else dataset["source"]),
         "provenance": provenance,
