@@ -3,6 +3,7 @@
 import copy
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -95,7 +96,7 @@ def test_hodges_lehmann_values_have_two_decimals_in_text_tables_and_concordance(
     assert "Hodges–Lehmann shift 3.25, 95% CI 1.00 to 6.00" in text  # pin-prick day 180
     assert "| 3.25 (1.00 to 6.00) | 0.031 |" in text  # Table 3
     # the interval does not break across lines in the table
-    assert "3.25 (1.00\u00a0to\u00a06.00)" in context(built, tmp_path)["tables"]["changes"]
+    assert "3.25\u00a0(1.00\u00a0to\u00a06.00)" in context(built, tmp_path)["tables"]["changes"]
     assert "HL 3.25, p = 0.031" in text  # concordance table: no half-to-even 3.2
     assert "HL 3.2," not in text and "shift 3.0," not in text
 
@@ -220,17 +221,30 @@ def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(built, tmp
     assert ("| Day 180: light-touch score; All visits (Friedman): light-touch score | P03 (not determinable at "
             "day 180) |") in text
 
-    def missed(name, table):
+    def skipped(name, table):  # the ISNCSCI exam not done at a visit that took place (SCIM-III was)
         if name == "paired_changes.csv":
             m90 = (table["outcome"] == "motor_total") & (table["visit"] == "day90")
             table[["missing_ids", "missing_reasons"]] = table[["missing_ids", "missing_reasons"]].astype(object)
             table.loc[m90, ["n_pairs", "missing_ids", "missing_reasons"]] = [6, "P05", "P05 day90 missed"]
         return table
 
-    text = render(built, tmp_path, edit=missed)
+    text = render(built, tmp_path, edit=skipped)
     assert "| Day 90: ISNCSCI motor score | P05 (day 90 missed) |" in text
     assert "patients without complete data" not in text  # the Friedman table was not edited: nobody lost
-    assert "every total could be determined" in text  # nothing was undeterminable here
+    assert "Every patient was assessed at every visit" not in text
+    assert ("Every patient attended every visit, but not every instrument was given at every visit; missing, "
+            "excluded from the comparisons that need them: ISNCSCI motor score: P05 (day 90).") in text
+
+    def missed_visit(name, table):  # P05 missed day 90 altogether
+        table = skipped(name, table)
+        if name == "outcomes_by_visit.csv":
+            gone = (table["patient_id"] == "P05") & (table["visit"] == "day90")
+            table.loc[gone, table.columns.difference(["patient_id", "visit"])] = np.nan
+        return table
+
+    text = render(built, tmp_path, edit=missed_visit)
+    assert "Every patient" not in text
+    assert "Missing visits, excluded from the comparisons that need them: P05 (Day 90)." in text
 
 
 def test_a_single_pair_is_not_tested_and_says_so(built, tmp_path):
