@@ -78,6 +78,10 @@ def test_the_example_declares_its_primary_endpoint_and_reads_it_as_inconclusive(
     assert "significant at the 0.05 level after adjustment" not in text and "(increase)" not in text
     limitations = section(text, "## Limitations", "# References")
     assert "Only the primary comparison is confirmatory" in limitations
+    # the conclusion does not read an unreachable primary as a null finding
+    assert "No score changed significantly" not in abstract
+    assert ("The primary comparison was inconclusive, too few patients having changed for any result to reach "
+            "significance, and no other comparison reached it; a blinded controlled trial is needed.") in abstract
 
 
 def test_the_exploratory_friedman_tests_are_reported_in_the_results(built, tmp_path):
