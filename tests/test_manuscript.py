@@ -8,6 +8,7 @@ the workflow's own steps (tests/manuscript_helpers.py) and reads the rendered te
 import copy
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -186,6 +187,10 @@ def test_the_example_declares_its_primary_endpoint_and_reads_it_as_inconclusive(
     assert "significant at the 0.05 level after adjustment" not in text and "(increase)" not in text
     limitations = section(text, "## Limitations", "# References")
     assert "Only the primary comparison is confirmatory" in limitations
+    # the conclusion does not read an unreachable primary as a null finding
+    assert "No score changed significantly" not in abstract
+    assert ("The primary comparison was inconclusive, too few patients having changed for any result to reach "
+            "significance, and no other comparison reached it; a blinded controlled trial is needed.") in abstract
 
 
 def test_the_exploratory_friedman_tests_are_reported_in_the_results(example, tmp_path):
@@ -207,7 +212,7 @@ def test_hodges_lehmann_values_have_two_decimals_in_text_tables_and_concordance(
     assert "Hodges–Lehmann shift 3.25, 95% CI 1.00 to 6.00" in text  # light-touch day 180 (R: Walsh averages)
     assert "| 3.25 (1.00 to 6.00) | 0.031 |" in text  # Table 3
     # the interval does not break across lines in the table
-    assert "3.25 (1.00\u00a0to\u00a06.00)" in unescaped(context(example, tmp_path)["tables"]["changes"])
+    assert "3.25\u00a0(1.00\u00a0to\u00a06.00)" in unescaped(context(example, tmp_path)["tables"]["changes"])
     assert "HL 3.25, p = 0.031" in text  # concordance table: no half-to-even 3.2
     assert "HL 3.2," not in text and "shift 3.0," not in text
 
@@ -332,17 +337,30 @@ def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(example, t
     assert ("| Day 180: light-touch score; All visits (Friedman): light-touch score | P03 (not determinable at "
             "day 180) |") in text
 
-    def missed(name, table):
+    def skipped(name, table):  # the ISNCSCI exam not done at a visit that took place (SCIM-III was)
         if name == "paired_changes.csv":
             m90 = (table["outcome"] == "motor_total") & (table["visit"] == "day90")
             table[["missing_ids", "missing_reasons"]] = table[["missing_ids", "missing_reasons"]].astype(object)
             table.loc[m90, ["n_pairs", "missing_ids", "missing_reasons"]] = [6, "P05", "P05 day90 missed"]
         return table
 
-    text = render(example, tmp_path, edit=missed)
+    text = render(example, tmp_path, edit=skipped)
     assert "| Day 90: ISNCSCI motor score | P05 (day 90 missed) |" in text
     assert "patients without complete data" not in text  # the Friedman table was not edited: nobody lost
-    assert "every total could be determined" in text  # nothing was undeterminable here
+    assert "Every patient was assessed at every visit" not in text
+    assert ("Every patient attended every visit, but not every instrument was given at every visit; missing, "
+            "excluded from the comparisons that need them: ISNCSCI motor score: P05 (day 90).") in text
+
+    def missed_visit(name, table):  # P05 missed day 90 altogether
+        table = skipped(name, table)
+        if name == "outcomes_by_visit.csv":
+            gone = (table["patient_id"] == "P05") & (table["visit"] == "day90")
+            table.loc[gone, table.columns.difference(["patient_id", "visit"])] = np.nan
+        return table
+
+    text = render(example, tmp_path, edit=missed_visit)
+    assert "Every patient" not in text
+    assert "Missing visits, excluded from the comparisons that need them: P05 (Day 90)." in text
 
 
 def test_a_single_pair_is_not_tested_and_says_so(example, tmp_path):

@@ -184,9 +184,9 @@ def changes_table(changes: pd.DataFrame, outcome_labels: dict, visit_labels: dic
     cells = {
         "Up / same / down": lambda r: f"{r.n_improved} / {r.n_unchanged} / {r.n_worsened}",
         "Median change": lambda r: fmt.num(r.median_change),
-        # no break inside the interval: the column widens instead of splitting "(-1.50 to 1.50)"
+        # no break inside the cell: the column widens instead of wrapping "0.00 (-1.50 to 1.50)"
         f"HL estimate ({ci_percent} CI)": lambda r: fmt.estimate_ci(r.hl_estimate, r.hl_ci_low, r.hl_ci_high,
-                                                                    number=fmt.shift).replace(" to ", "\u00a0to\u00a0")
+                                                                    number=fmt.shift).replace(" ", "\u00a0")
         + (BELOW_NOMINAL if not fmt.is_missing(r.hl_ci_level_achieved) and r.hl_ci_level_achieved < ci_level else ""),
         "p": lambda r: _p_cell(r.p_value, r.p_method, r.min_attainable_p, alpha, marks),
         "p (adj.)": lambda r: fmt.p_value(r.p_adjusted),
@@ -576,14 +576,15 @@ def _friedman_results(friedman: pd.DataFrame, outcome_labels: dict, alpha: float
     ]
 
 
-def _not_determinable(changes: pd.DataFrame, friedman: pd.DataFrame, outcome_labels: dict, visit_labels: dict,
-                      limit: int) -> str:
-    """Totals that could not be determined (assessed, but e.g. untestable ISNCSCI segments), by outcome."""
+def _lost_for(reason: str, changes: pd.DataFrame, friedman: pd.DataFrame, outcome_labels: dict,
+              visit_labels: dict, limit: int) -> str:
+    """Values the tests lost for one reason, by outcome: stats.NOT_DETERMINABLE (assessed, but e.g.
+    untestable ISNCSCI segments) or stats.MISSED (the outcome's instrument not given at that visit)."""
     reasons = pd.concat([changes[["outcome", "missing_reasons"]], friedman[["outcome", "missing_reasons"]]])
     found = {}
     for row in reasons.itertuples():
         for pid, visit, why in stats.parse_reasons(row.missing_reasons):
-            if why == stats.NOT_DETERMINABLE:
+            if why == reason:
                 found.setdefault(row.outcome, set()).add((pid, visit))
     parts = []
     order = {visit: i for i, visit in enumerate(visit_labels)}
@@ -719,7 +720,10 @@ def _analysis(read: dict, statistics: dict, outcome_labels: dict, visit_labels: 
         "monte_carlo_resamples": f"{statistics.get('monte_carlo_resamples', 20000):,}",
         "monte_carlo_seed": statistics.get("monte_carlo_seed", 0),
         "n_visits": len(visit_labels),
-        "not_determinable": _not_determinable(read["changes"], read["friedman"], outcome_labels, visit_labels, limit),
+        "not_determinable": _lost_for(stats.NOT_DETERMINABLE, read["changes"], read["friedman"], outcome_labels,
+                                      visit_labels, limit),
+        "not_assessed": _lost_for(stats.MISSED, read["changes"], read["friedman"], outcome_labels, visit_labels,
+                                  limit),
         "changes_note": changes_note(read["changes"], outcome_labels, visit_labels, statistics, limit),
         "friedman_note": friedman_note(read["friedman"], outcome_labels, visit_labels, statistics["alpha"], limit),
         "lost_table": lost_table(read["changes"], friedman_shown, outcome_labels, visit_labels, limit),
