@@ -113,7 +113,7 @@ def test_a_missed_visit_is_not_an_error_but_named_in_the_report(tmp_path):
         edit_csv(project / "data" / "raw" / name, drop_day90)
     snakemake(project, "--cores", "2", check=True)
     qmd = (project / "results" / "report" / "manuscript.qmd").read_text()
-    assert "Missing visits, excluded from the comparisons that need them: P05 (Day 90)" in qmd
+    assert "Missing visits, excluded from the comparisons that need them: P05 (day 90)" in qmd
     changes = (project / "results" / "tables" / "paired_changes.csv").read_text()
     assert "motor_total,day90,6,P05," in changes  # six pairs, P05 named
 

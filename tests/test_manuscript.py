@@ -360,7 +360,7 @@ def test_lost_pairs_are_named_with_the_reason_and_not_called_complete(example, t
 
     text = render(example, tmp_path, edit=missed_visit)
     assert "Every patient" not in text
-    assert "Missing visits, excluded from the comparisons that need them: P05 (Day 90)." in text
+    assert "Missing visits, excluded from the comparisons that need them: P05 (day 90)." in text
 
 
 def test_a_single_pair_is_not_tested_and_says_so(example, tmp_path):
@@ -479,7 +479,7 @@ def miss_day180(tables):
 
 def test_a_missed_visit_is_named(tmp_path_factory):
     text = text_of(dataset(tmp_path_factory, "missed_visit", miss_day180))
-    assert "Missing visits, excluded from the comparisons that need them: P03 (Day 180)." in text
+    assert "Missing visits, excluded from the comparisons that need them: P03 (day 180)." in text
     assert "(P03 without both visits)." in text
     assert "A grade is missing at one of the two visits for P03." in text
     assert "of six patients improved by at least one AIS grade by day 180" in text

@@ -13,8 +13,14 @@ Other formats are left alone.
 
 local KEEP_WHOLE_ROWS = 40
 
+-- Empty means no content at all: a cell whose text is raw Typst (verbatim-text.lua writes words
+-- with punctuation that way) stringifies to "" but is not empty.
 local function is_empty(cell)
-  return cell == nil or pandoc.utils.stringify(cell.contents) == ""
+  if cell == nil then return true end
+  for _, block in ipairs(cell.contents) do
+    if (block.t ~= "Plain" and block.t ~= "Para") or #block.content > 0 then return false end
+  end
+  return true
 end
 
 -- Merge each run "label, empty, empty, ..." in the first column into one row-spanning cell.

@@ -627,7 +627,7 @@ def _data_quality(
     outside = assignment[assignment["visit_status"] == "outside windows"]
     unused = assignment[assignment["visit_status"] == "not selected"]
     missing = outcomes[outcomes["day"].isna()]
-    missing_list = [f"{r.patient_id} ({visit_labels[r.visit]})" for r in missing.itertuples()]
+    missing_list = [f"{r.patient_id} ({fmt.inner(visit_labels[r.visit])})" for r in missing.itertuples()]
     missing_text = fmt.plain_text(fmt.names_or_counts(missing_list, limit, "missed visits"))
     discrepant = ais_check[ais_check["agrees"] == "no"]
     discrepancy_rows = pd.DataFrame(
