@@ -36,9 +36,14 @@ def metrics(results: dict) -> dict:
 
 def _describe(value) -> str:
     if isinstance(value, dict):  # a paired comparison
-        return f"HL {value['hl_estimate']:.1f}, p = {value['p_value']:.3f}"
+        if pd.isna(value["hl_estimate"]) or pd.isna(value["p_value"]):
+            return "not computable"  # e.g. fewer than two pairs
+        p = "p < 0.001" if value["p_value"] < 0.001 else f"p = {value['p_value']:.3f}"
+        return f"HL {value['hl_estimate']:.1f}, {p}"
     if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
         return f"{value[0]:g} to {value[1]:g}"  # a range
+    if isinstance(value, list) and len(set(value)) < len(value):  # e.g. many grade changes: counted by kind
+        return ", ".join(f"{kind} ({n})" for kind, n in pd.Series(value).value_counts().sort_index().items())
     if isinstance(value, list):
         return " and ".join(value) if value else "none"
     return str(value)
