@@ -66,3 +66,24 @@ def test_an_unknown_metric_is_an_error_naming_the_claim(results):
     claims.write_text(yaml.safe_dump(spec))
     with pytest.raises(KeyError, match="claim n names unknown metric"):
         concordance(claims, paths)
+
+
+def test_a_comparison_without_a_result_is_not_computable_and_does_not_agree(results):
+    claims, paths = results
+    changes = pd.read_csv(paths["changes"])
+    changes.loc[changes["visit"] == "day180", ["p_value", "hl_estimate"]] = float("nan")  # e.g. one patient
+    changes.to_csv(paths["changes"], index=False)
+    table = concordance(claims, paths).set_index("id")
+    assert table.loc["scim180", ["this_run", "agrees"]].tolist() == ["not computable", "no"]
+    assert table.loc["scim90", "this_run"] == "HL 1.0, p = 0.250"
+
+
+def test_many_results_are_summarised_not_spelled_out(results):
+    claims, paths = results
+    paths["ais_summary"].write_text(json.dumps({"improved_transitions": ["P01: C->D", "P02: A->B", "P03: C->D"]}))
+    changes = pd.read_csv(paths["changes"])
+    changes.loc[changes["visit"] == "day180", "p_value"] = 0.0004
+    changes.to_csv(paths["changes"], index=False)
+    table = concordance(claims, paths).set_index("id")
+    assert table.loc["ais", ["this_run", "agrees"]].tolist() == ["A->B (1), C->D (2)", "no"]
+    assert table.loc["scim180", "this_run"] == "HL 3.5, p < 0.001"

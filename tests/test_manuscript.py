@@ -6,6 +6,7 @@ the workflow's own steps (tests/manuscript_helpers.py) and reads the rendered te
 """
 
 import copy
+import re
 from pathlib import Path
 
 import numpy as np
@@ -491,9 +492,12 @@ def test_one_patient(tmp_path_factory):
     assert "The series comprises 1 patient with chronic SCI treated at 1 site." in text
     assert "The patient (a man), aged" in text or "The patient (a woman), aged" in text
     assert " to " not in text.split("Case series of 1 patient with chronic SCI (")[1].split(" years after injury")[0]
-    for wrong in ("One patients", "1 patients", "one patients", "1 men", "1 women", "Zero of"):
+    for wrong in ("One patients", "1 patients", "one patients", "1 men", "1 women", "Zero", "zero patients", " nan", "Each received"):
         assert wrong not in text, wrong
     assert "of one patient improved by at least one AIS grade" in text
+    assert "The patient received a single intravenous infusion" in text
+    assert "assessment the grade was AIS " in text
+    assert "No patient moved to a better AIS grade." in text or "One patient moved to a better AIS grade" in text
 
 
 def test_two_hundred_patients_get_cohort_summaries_and_no_dangling_references(tmp_path_factory):
@@ -505,3 +509,7 @@ def test_two_hundred_patients_get_cohort_summaries_and_no_dangling_references(tm
     assert "| 6. Clinical findings | @tbl-patients |" in text  # the listing is not there to point to
     assert "| 9. Clear reporting of the presenting sites' demographic information | @tbl-sites |" in text
     assert "1 serious adverse events" not in text and " 1 patients" not in text
+    # Patients the report does not list are not named in its sentences: grade changes are counted by kind.
+    abstract = text.split("# Introduction")[0]
+    assert re.search(r"improved by at least one AIS grade by day 180 \((?:[A-E]\u2192[A-E] \d+(?:, )?)+\)", abstract)
+    assert not re.search(r"\bP\d{3}\b", text.split("# Appendix")[0].split("{#tbl-patients}")[1])

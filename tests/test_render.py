@@ -132,6 +132,7 @@ def test_html_is_self_contained(html):
     assert "<script" not in html
     assert html.count('src="data:image/png;base64,') == 2
     assert "max-width: 50em" in html  # the journal CSS is embedded
+    assert ".csl-entry { display: flex" in html  # a reference's number beside it, not on a line of its own
     assert str(rnd.TEMPLATES) not in html  # no machine paths
 
 

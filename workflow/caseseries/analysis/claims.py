@@ -37,10 +37,14 @@ def metrics(results: dict) -> dict:
 
 def _describe(value) -> str:
     if isinstance(value, dict):  # a paired comparison
+        if pd.isna(value["hl_estimate"]) or pd.isna(value["p_value"]):
+            return "not computable"  # e.g. fewer than two pairs
         # the rounding of the manuscript's tables, so that the two never disagree
         return f"HL {fmt.shift(value['hl_estimate'])}, {fmt.p_statement(fmt.p_value(value['p_value']))}"
     if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
         return f"{value[0]:g} to {value[1]:g}"  # a range
+    if isinstance(value, list) and len(set(value)) < len(value):  # e.g. many grade changes: counted by kind
+        return ", ".join(f"{kind} ({n})" for kind, n in pd.Series(value).value_counts().sort_index().items())
     if isinstance(value, list):
         return " and ".join(value) if value else "none"
     return str(value)

@@ -745,7 +745,10 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         for column in ("p_method", "missing_reasons"):
             read[role][column] = read[role][column].astype(object).fillna("")
     ais_summary = json.loads(Path(paths["ais_summary"]).read_text())
+    # Patients are named in the text only when the report lists them; above that, counted by kind.
     limit = config["report"]["listing_max_patients"]
+    if len(read["characteristics"]) > limit:
+        limit = 0
     for kind in ("improved", "worsened", "undetermined"):
         transitions = [_transition(t) for t in ais_summary[f"{kind}_transitions"]]
         ais_summary[f"{kind}_text"] = fmt.plain_text(fmt.names_or_counts(transitions, limit))
@@ -790,7 +793,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
             "characteristics": fmt.has_undeterminable(*table1_grades),
             "listing": fmt.has_undeterminable(read["listing"]["ais"], read["listing"]["neurological_level"]),
         },
-        "responders": _responders(read["responders"], responders, outcome_labels, visit_labels, listing_max)
+        "responders": _responders(read["responders"], responders, outcome_labels, visit_labels, limit)
         if responders else [],
         "context": yaml.safe_load(Path(paths["context"]).read_text(encoding="utf-8")),
         "checklist": yaml.safe_load(Path(paths["checklist"]).read_text(encoding="utf-8"))["checklists"],
