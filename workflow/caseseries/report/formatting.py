@@ -117,7 +117,11 @@ def span(low, high, digits: int = 1) -> str:
 
 def estimate_ci(estimate, low, high, digits: int = 1, number=None) -> str:
     number = number or (lambda v: num(v, digits))
-    return DASH if is_missing(estimate) else f"{number(estimate)} ({number(low)} to {number(high)})"
+    if is_missing(estimate):
+        return DASH
+    if is_missing(low) or is_missing(high):  # e.g. one pair: an estimate but no interval
+        return number(estimate)
+    return f"{number(estimate)} ({number(low)} to {number(high)})"
 
 
 def percent(part, whole, digits: int = 0) -> str:
