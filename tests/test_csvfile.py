@@ -1,4 +1,4 @@
-"""caseseries.data.csvfile: what counts as whitespace and as a line break, and distinct_values."""
+"""caseseries.data.csvfile: what counts as whitespace and as a line break, distinct_values, code sizes."""
 
 import sys
 import unicodedata
@@ -32,3 +32,18 @@ def test_distinct_values_read_as_validation_reads(tmp_path):
     assert csvfile.distinct_values(raw / "missing.csv", "site") == []
     (raw / "bad.csv").write_bytes(b"\xff\xfe" + "site\nA\n".encode("utf-16-le"))
     assert csvfile.distinct_values(raw / "bad.csv", "site") == []
+
+
+
+def test_batches_merge_into_the_smallest_codes():
+    # Memory of a 200 MB file depends on it: a column's codes for all rows are held until the
+    # table is built, so 4 distinct values must take 1 byte per row, not 8 (np.append widened them).
+    import pyarrow as pa
+
+    column = csvfile._Codes()
+    column.add(pa.array(["b", None, "a", "b"]).dictionary_encode())  # batch 1: dictionary [b, a]
+    column.add(pa.array(["c", "a", None]).dictionary_encode())  # batch 2: dictionary [c, a]
+    codes, values = column.result()
+    assert values.to_pylist() == ["b", "a", "c"]
+    assert codes.tolist() == [0, -1, 1, 0, 2, 1, -1]
+    assert codes.dtype == "int8"

@@ -189,10 +189,12 @@ class _Codes:
 
     def result(self) -> tuple[np.ndarray, pa.Array]:
         merged = pc.dictionary_encode(pa.concat_arrays(self.dictionaries or [pa.array([], pa.string())]))
-        to_merged = merged.indices.to_numpy().astype(_smallest_codes(len(merged.dictionary)))
+        code_type = _smallest_codes(len(merged.dictionary))
+        to_merged = merged.indices.to_numpy().astype(code_type)
+        missing = np.array([-1], dtype=code_type)  # np.append(..., -1) would widen the codes to int64
         parts, start = [], 0
         for dictionary, indices in zip(self.dictionaries, self.indices):
-            remap = np.append(to_merged[start : start + len(dictionary)], -1)
+            remap = np.concatenate([to_merged[start : start + len(dictionary)], missing])
             parts.append(remap[indices])  # local index -1 (missing) picks the appended -1
             start += len(dictionary)
         codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int8)
