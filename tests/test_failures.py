@@ -8,6 +8,7 @@ import time
 
 import pytest
 import yaml
+from manuscript_helpers import unescaped
 from workflow_helpers import SNAKEMAKE, copy_project, digest, own_library, products, snakemake
 
 
@@ -112,7 +113,7 @@ def test_a_missed_visit_is_not_an_error_but_named_in_the_report(tmp_path):
     for name in ("isncsci.csv", "scim.csv"):
         edit_csv(project / "data" / "raw" / name, drop_day90)
     snakemake(project, "--cores", "2", check=True)
-    qmd = (project / "results" / "report" / "manuscript.qmd").read_text()
+    qmd = unescaped((project / "results" / "report" / "manuscript.qmd").read_text())
     assert "Missing visits, excluded from the comparisons that need them: P05 (day 90)" in qmd
     changes = (project / "results" / "tables" / "paired_changes.csv").read_text()
     assert "motor_total,day90,6,P05," in changes  # six pairs, P05 named

@@ -19,6 +19,7 @@ import pypandoc
 import pytest
 import yaml
 from hostile_text import CATALOGUE, CAUSES, DATASET, SHOWN, SITES, WRITTEN, organ_class, outcome, write_hostile_data
+from manuscript_helpers import MANUSCRIPT_ROLES, PROVENANCE, TABLE_FILES
 from pypdf import PdfReader
 from workflow_helpers import REPO, copy_project, digest, snakemake
 
@@ -161,10 +162,7 @@ def test_a_cohort_report_shows_sites_and_causes_as_written(built, tmp_path):
     config["report"]["listing_max_patients"] = 1
     results = built / "results"
     dataset = json.loads((results / "interim" / "validated" / "dataset.json").read_text())
-    provenance = {"report_date": "2024-01-01", "git": {"commit": "abc", "dirty": False}, "engine": "test",
-                  "versions": {p: "1" for p in ("python", "pandas", "scipy", "pingouin", "statsmodels", "seaborn")},
-                  "checksum_table": "", "version_table": "", "config_yaml": ""}
-    qmd = ms.render_template(REPO / "report" / "manuscript.qmd.j2", ms.build_context(_manuscript_inputs(results), config, dataset, provenance))
+    qmd = ms.render_template(REPO / "report" / "manuscript.qmd.j2", ms.build_context(_manuscript_inputs(results), config, dataset, PROVENANCE))
     assert "Patients by site" in qmd
     page = pypandoc.convert_text(qmd, "html", format="markdown")
     parser = _HtmlText()
@@ -174,15 +172,6 @@ def test_a_cohort_report_shows_sites_and_causes_as_written(built, tmp_path):
 
 
 def _manuscript_inputs(results) -> dict:
-    """The results tables the manuscript rule reads, by role (as in workflow/rules/report.smk)."""
-    tables_dir = results / "tables"
-    return {
-        "characteristics": tables_dir / "patient_characteristics.csv", "listing": tables_dir / "patient_listing.csv",
-        "cohort_summary": tables_dir / "cohort_summary.csv", "site_summary": tables_dir / "site_summary.csv",
-        "descriptives": tables_dir / "descriptives.csv", "changes": tables_dir / "paired_changes.csv",
-        "friedman": tables_dir / "friedman.csv", "ais_shift": tables_dir / "ais_shift.csv",
-        "ais_summary": tables_dir / "ais_summary.json", "ae_summary": tables_dir / "adverse_event_summary.csv",
-        "ae_listing": tables_dir / "adverse_event_listing.csv", "safety_checks": tables_dir / "safety_checks.csv",
-        "assignment": tables_dir / "visit_assignment.csv", "outcomes": tables_dir / "outcomes_by_visit.csv",
-        "ais_check": tables_dir / "recorded_ais_check.csv", "claims": tables_dir / "published_claims.csv",
-    }
+    """The inputs the manuscript rule reads, by role (as in workflow/rules/report.smk)."""
+    paths = {role: results / "tables" / TABLE_FILES[role] for role in [*MANUSCRIPT_ROLES, "responders"]}
+    return paths | {"context": REPO / "report" / "context.yaml", "checklist": REPO / "report" / "checklist.yaml"}

@@ -80,3 +80,11 @@ def test_each_leading_apostrophe_is_kept(tmp_path):
     tables.write(pd.DataFrame({"term": texts, "n": range(5)}), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text().splitlines()[1:] == ["''x,0", "'''x,1", "''''x,2", "'=x,3", "''=x,4"]
     assert tables.read(tmp_path / "t.csv")["term"].tolist() == texts
+
+
+def test_categorical_text_columns_are_guarded_and_read_back_as_written(tmp_path):
+    # Validated tables hold text as categories (e.g. a site "=A"): the guard relabels them.
+    frame = pd.DataFrame({"site": pd.Categorical(["=A", "B", "'c", "=A"]), "n": [1, -3, 2, 4]})
+    tables.write(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["site,n", "'=A,1", "B,-3", "''c,2", "'=A,4"]
+    assert tables.read(tmp_path / "t.csv")["site"].tolist() == ["=A", "B", "'c", "=A"]

@@ -52,7 +52,9 @@ def _text_changed(frame: pd.DataFrame, change) -> pd.DataFrame:
     for column in _text_columns(frame):
         replace = {value: result for value in column.unique()
                    if isinstance(value, str) and (result := change(value)) is not None}
-        if replace:
+        if replace and isinstance(column.dtype, pd.CategoricalDtype):  # validated tables: relabel
+            changed[column.name] = column.cat.rename_categories(replace)
+        elif replace:
             changed[column.name] = column.replace(replace)
     return frame.assign(**changed) if changed else frame
 

@@ -220,7 +220,9 @@ def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
 
     # An upper bound of the columns: every column must be read as text, never inferred.
     n_columns = scan.first_line.count(",") + 1
-    reader = pacsv.open_csv(
+    # Closed as soon as it is read (`with`): a reader's background threads still alive when
+    # Python exits make Arrow abort the process (SIGABRT, apache/arrow#34314).
+    with pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=use_threads, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(
@@ -232,11 +234,11 @@ def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
             quoted_strings_can_be_null=True,
             null_values=[""],
         ),
-    )
-    columns = [_Codes() for _ in reader.schema]
-    for batch in reader:
-        for column, chunk in zip(columns, batch.columns):
-            column.add(chunk)
+    ) as reader:
+        columns = [_Codes() for _ in reader.schema]
+        for batch in reader:
+            for column, chunk in zip(columns, batch.columns):
+                column.add(chunk)
     if any(record.number is None for record in invalid):
         return _read_records(path, scan, use_threads=False)
     return [column.result() for column in columns], sorted(invalid, key=lambda record: record.number)
