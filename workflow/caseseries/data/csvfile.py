@@ -205,7 +205,13 @@ def _smallest_codes(n_values: int):
     return np.int8 if n_values < 127 else np.int16 if n_values < 32_000 else np.int32
 
 
-def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
+# Arrow's reader threads pay off only on large files; on a small file a short-lived process can
+# exit while they start, and Arrow then aborts it (SIGABRT, "terminate called without an active
+# exception": seen once in ~700 validation jobs under load). Small files are read on one thread.
+THREADED_READ_BYTES = 16 * BLOCK_BYTES
+
+
+def _read_records(path: Path, scan: _Scan, use_threads: bool | None = None):
     """Every column as (codes, distinct values), the header's value first, and the records the
     reader skipped. Streamed a block at a time: memory holds the codes, not the text. Read again
     on one thread when a skipped record's number is needed: the reader numbers records only
@@ -220,8 +226,9 @@ def _read_records(path: Path, scan: _Scan, use_threads: bool = True):
 
     # An upper bound of the columns: every column must be read as text, never inferred.
     n_columns = scan.first_line.count(",") + 1
-    # Closed as soon as it is read (`with`): a reader's background threads still alive when
-    # Python exits make Arrow abort the process (SIGABRT, apache/arrow#34314).
+    # Closed as soon as it is read (`with`), so that no reader thread outlives the reading.
+    if use_threads is None:
+        use_threads = path.stat().st_size >= THREADED_READ_BYTES
     with pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=use_threads, block_size=BLOCK_BYTES),
