@@ -1,12 +1,16 @@
 """One function per Snakemake rule: read the rule's inputs, call the library, write its outputs.
 
-workflow/scripts/<rule>.py only calls `run(snakemake, <step>)`, so each step is importable and
-testable without Snakemake. A step gets the rule's `input`, `output` and `params` (attribute
-access, as Snakemake's named lists give).
+Each rule's `run:` block is one line, `steps.run(steps.<rule>, input, output, params, log)`, so each
+step is importable and testable without Snakemake. A step gets the rule's `input`, `output` and
+`params` (attribute access, as Snakemake's named lists give).
+
+Jobs run as threads of the Snakemake process (profiles/default sets force-use-threads), so that the
+libraries are imported once per build, not once per job. A step therefore changes no process-wide
+state (working directory, environment, logging configuration) and never exits the process: it raises.
 """
 
 import logging
-import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -15,26 +19,37 @@ from caseseries.analysis import quality, visits
 from caseseries import tables
 
 log = logging.getLogger("caseseries")
+log.setLevel(logging.INFO)
+log.propagate = False  # a step's records go to its job's log file, not to Snakemake's console
+
+# pyplot keeps global state (current figure, rcParams) and seaborn's jitter draws from NumPy's
+# global generator: figure jobs running in parallel threads take turns.
+PLOTTING = threading.Lock()
 
 
 class UserFacingError(Exception):
-    """An error in the data or configuration: reported as a message, without a traceback."""
+    """An error in the data or configuration: reported as its message (Snakemake names the rule)."""
 
 
-def run(snakemake, step) -> None:
-    """Run one step under Snakemake with logging to the rule's log file."""
-    logging.basicConfig(
-        filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(levelname)s %(message)s", force=True
-    )
+def run(step, input, output, params, log_files) -> None:
+    """Run one step as a Snakemake job, logging to the rule's log file. Only this thread's records
+    go to that file, as other jobs run in the same process at the same time."""
+    handler = logging.FileHandler(log_files[0], mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    job_thread = threading.get_ident()
+    handler.addFilter(lambda record: record.thread == job_thread)
+    log.addHandler(handler)
     try:
-        step(snakemake.input, snakemake.output, snakemake.params)
+        step(input, output, params)
     except UserFacingError as error:
         log.error("%s", error)
-        print(f"\n{error}\n", file=sys.stderr)
-        sys.exit(1)
+        raise
     except Exception:
         log.exception("step %s failed", step.__name__)
         raise
+    finally:
+        log.removeHandler(handler)
+        handler.close()
 
 
 def _contract_checked(load, *args):
@@ -210,6 +225,11 @@ def safety(input, output, params) -> None:
 
 
 def figures(input, output, params) -> None:
+    with PLOTTING:
+        _figures(input, output, params)
+
+
+def _figures(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     outcomes = tables.read(input.outcomes)
@@ -232,6 +252,11 @@ def figures(input, output, params) -> None:
 
 
 def timeline(input, output, params) -> None:
+    with PLOTTING:
+        _timeline(input, output, params)
+
+
+def _timeline(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     patients = tables.read(input.patients)
@@ -247,6 +272,11 @@ def timeline(input, output, params) -> None:
 
 
 def waterfall(input, output, params) -> None:
+    with PLOTTING:
+        _waterfall(input, output, params)
+
+
+def _waterfall(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}

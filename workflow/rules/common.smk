@@ -8,6 +8,7 @@ from caseseries.data.sharding import shard_name
 from caseseries.analysis.endpoints import endpoint_problems
 from caseseries.analysis.responders import check_config as check_responders
 from caseseries.analysis.visits import check_windows
+from caseseries import steps  # one function per rule, called by the rules' run: blocks
 
 RAW = Path(config["data"]["raw_dir"])
 RESULTS = Path(config["results_dir"])
@@ -16,7 +17,6 @@ TABLES = RESULTS / "tables"
 FIGURES = RESULTS / "figures"
 REPORT = RESULTS / "report"
 LOGS = RESULTS / "logs"
-ENV = "../../envs/caseseries.yaml"
 LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
 
 check_windows(config["visits"])

@@ -11,15 +11,13 @@ rule figures:
         ais_shift=figure_files("ais_shift"),
     log:
         LOGS / "figures.log",
-    conda:
-        ENV
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
         seed=config["report"]["seed"],
         listing_max_patients=config["report"]["listing_max_patients"],
-    script:
-        "../scripts/figures.py"
+    run:
+        steps.run(steps.figures, input, output, params, log)
 
 
 rule timeline:
@@ -34,13 +32,11 @@ rule timeline:
         timeline=figure_files("timeline"),
     log:
         LOGS / "timeline.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
         listing_max_patients=config["report"]["listing_max_patients"],
-    script:
-        "../scripts/timeline.py"
+    run:
+        steps.run(steps.timeline, input, output, params, log)
 
 
 rule waterfall:
@@ -52,11 +48,9 @@ rule waterfall:
         waterfall=figure_files("waterfall"),
     log:
         LOGS / "waterfall.log",
-    conda:
-        ENV
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
         responders=RESPONDERS,
-    script:
-        "../scripts/waterfall.py"
+    run:
+        steps.run(steps.waterfall, input, output, params, log)

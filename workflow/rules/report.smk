@@ -19,10 +19,8 @@ rule published_claims:
         ),
     log:
         LOGS / "published_claims.log",
-    conda:
-        ENV
-    script:
-        "../scripts/published_claims.py"
+    run:
+        steps.run(steps.published_claims, input, output, params, log)
 
 
 rule tables_workbook:
@@ -50,10 +48,8 @@ rule tables_workbook:
         TABLES / "tables.xlsx",
     log:
         LOGS / "tables_workbook.log",
-    conda:
-        ENV
-    script:
-        "../scripts/tables_workbook.py"
+    run:
+        steps.run(steps.tables_workbook, input, output, params, log)
 
 
 rule manuscript:
@@ -104,12 +100,10 @@ rule manuscript:
         figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
     log:
         LOGS / "manuscript.log",
-    conda:
-        ENV
     params:
         config=config,
-    script:
-        "../scripts/manuscript.py"
+    run:
+        steps.run(steps.manuscript, input, output, params, log)
 
 
 rule render:
@@ -132,9 +126,7 @@ rule render:
         LOGS / "render_{format}.log",
     wildcard_constraints:
         format="html|pdf|docx",
-    conda:
-        ENV
     params:
         engine=config["report"]["engine"],
-    script:
-        "../scripts/render.py"
+    run:
+        steps.run(steps.render, input, output, params, log)

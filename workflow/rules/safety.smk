@@ -13,7 +13,5 @@ rule safety:
         checks=reported(TABLES / "safety_checks.csv", "safety_checks", "Safety"),
     log:
         LOGS / "safety.log",
-    conda:
-        ENV
-    script:
-        "../scripts/safety.py"
+    run:
+        steps.run(steps.safety, input, output, params, log)

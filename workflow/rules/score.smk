@@ -14,10 +14,8 @@ rule split_by_site:
         LOGS / "split_{instrument}_by_site.log",
     wildcard_constraints:
         instrument="isncsci|scim",
-    conda:
-        ENV
-    script:
-        "../scripts/split_by_site.py"
+    run:
+        steps.run(steps.split_by_site, input, output, params, log)
 
 
 rule score_isncsci:
@@ -29,12 +27,10 @@ rule score_isncsci:
         INTERIM / "sites" / "{site}" / "isncsci_scored.csv",
     log:
         LOGS / "score_isncsci_{site}.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
-    script:
-        "../scripts/score_isncsci.py"
+    run:
+        steps.run(steps.score_isncsci, input, output, params, log)
 
 
 rule score_scim:
@@ -46,12 +42,10 @@ rule score_scim:
         INTERIM / "sites" / "{site}" / "scim_scored.csv",
     log:
         LOGS / "score_scim_{site}.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
-    script:
-        "../scripts/score_scim.py"
+    run:
+        steps.run(steps.score_scim, input, output, params, log)
 
 
 rule outcomes_by_visit:
@@ -70,10 +64,8 @@ rule outcomes_by_visit:
         ais_check=TABLES / "recorded_ais_check.csv",
     log:
         LOGS / "outcomes_by_visit.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
         data_quality=config["data_quality"],
-    script:
-        "../scripts/outcomes_by_visit.py"
+    run:
+        steps.run(steps.outcomes_by_visit, input, output, params, log)

@@ -11,14 +11,12 @@ rule statistics:
         ais_summary=TABLES / "ais_summary.json",
     log:
         LOGS / "statistics.log",
-    conda:
-        ENV
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
         statistics=config["statistics"],
-    script:
-        "../scripts/statistics.py"
+    run:
+        steps.run(steps.statistics, input, output, params, log)
 
 
 rule patient_tables:
@@ -34,12 +32,10 @@ rule patient_tables:
         sites=TABLES / "site_summary.csv",
     log:
         LOGS / "patient_tables.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
-    script:
-        "../scripts/patient_tables.py"
+    run:
+        steps.run(steps.patient_tables, input, output, params, log)
 
 
 rule responders:
@@ -52,10 +48,8 @@ rule responders:
         summary=reported(TABLES / "responders.csv", "responders", "Tables"),
     log:
         LOGS / "responders.log",
-    conda:
-        ENV
     params:
         visits=config["visits"],
         responders=RESPONDERS,
-    script:
-        "../scripts/responders.py"
+    run:
+        steps.run(steps.responders, input, output, params, log)

@@ -24,13 +24,11 @@ rule validate_table:
         LOGS / "validate_{table}.log",
     wildcard_constraints:
         table="|".join(RAW_FILES),
-    conda:
-        ENV
     params:
         raw_dir=RAW,
         plausibility=config["plausibility"],
-    script:
-        "../scripts/validate_table.py"
+    run:
+        steps.run(steps.validate_table, input, output, params, log)
 
 
 rule validate_dataset:
@@ -42,10 +40,8 @@ rule validate_dataset:
         INTERIM / "validated" / "dataset.json",
     log:
         LOGS / "validate_dataset.log",
-    conda:
-        ENV
     params:
         raw_dir=RAW,
         plausibility=config["plausibility"],
-    script:
-        "../scripts/validate_dataset.py"
+    run:
+        steps.run(steps.validate_dataset, input, output, params, log)

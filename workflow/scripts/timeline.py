@@ -1,3 +1,0 @@
-from caseseries.steps import run, timeline
-
-run(snakemake, timeline)  # noqa: F821 (snakemake is injected by the script directive)
