@@ -320,6 +320,14 @@ CATEGORY_COLOURS = {"worsened": "#b2182b", "below MCID": "0.7"}
 REACHED_COLOURS = ("#92c5de", "#2166ac", "#053061")  # first, second, third threshold reached
 
 
+def _runs_as_stairs(ax, values: np.ndarray, categories: np.ndarray, colours: dict) -> None:
+    """Bars of width 1 at 0, 1, ...: each run of one category drawn as one filled step outline."""
+    starts = np.flatnonzero(np.r_[True, categories[1:] != categories[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(values)]):
+        ax.stairs(values[start:end], np.arange(start, end + 1) - 0.5, baseline=0, fill=True,
+                  color=colours[categories[start]], linewidth=0)
+
+
 def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, visit_labels: dict) -> plt.Figure:
     """One panel per responder outcome (rows) and follow-up (columns): each patient's change from
     baseline as a bar, largest first, coloured by the largest threshold reached; dashed lines at
@@ -338,7 +346,10 @@ def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, vis
             panel = changes[(changes["outcome"] == outcome) & (changes["visit"] == visit)]
             paired = panel.dropna(subset=["change"]).sort_values(["change", "patient_id"], ascending=[False, True])
             x = np.arange(len(paired))
-            ax.bar(x, paired["change"], color=[colours[c] for c in paired["category"]], width=0.75)
+            if len(paired) <= 30:
+                ax.bar(x, paired["change"], color=[colours[c] for c in paired["category"]], width=0.75)
+            else:  # one filled outline per run of a colour: 10^4 single bars take seconds to draw
+                _runs_as_stairs(ax, paired["change"].to_numpy(), paired["category"].to_numpy(), colours)
             if len(paired) <= 30:  # a dot on each bar, so that a change of 0 shows too
                 ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)
             for name, points in levels:
