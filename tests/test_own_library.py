@@ -4,7 +4,8 @@ Two checkouts share one environment. Each checkout's library is changed so that 
 importing it says so: it appends its process id and its own folder to a trace file. Snakemake
 then runs in one checkout with PYTHONPATH pointing at the other (as an editable install of the
 other checkout would, only more strongly: PYTHONPATH comes before site-packages), and the trace
-must name the running checkout's library only, from the Snakemake process and from every job.
+must name the running checkout's library only: with jobs as threads of the Snakemake process (the
+default profile) and with each job a process of its own (as on a cluster).
 """
 
 import os
@@ -33,11 +34,12 @@ def traced_checkout(folder: Path) -> Path:
     return project
 
 
-def imports_when_run(project: Path, other: Path, trace: Path) -> dict[int, str]:
+def imports_when_run(project: Path, other: Path, trace: Path, *options: str) -> dict[int, str]:
     """Run the targets in `project` with the environment pointing at `other`; pid -> library."""
     path = os.pathsep.join([str(other / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
     env = {**os.environ, "PYTHONPATH": path, "CASESERIES_IMPORT_TRACE": str(trace)}
-    result = subprocess.run([*SNAKEMAKE, "--cores", "2", *TARGETS], cwd=project, env=env, capture_output=True, text=True)
+    command = [*SNAKEMAKE, "--cores", "2", *options, *TARGETS]
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(re.findall(r"^(?:local)?rule \w+:", result.stdout + result.stderr, re.M)) == JOBS
     return dict(line.split(" ", 1) for line in trace.read_text(encoding="utf-8").splitlines())
@@ -46,7 +48,12 @@ def imports_when_run(project: Path, other: Path, trace: Path) -> dict[int, str]:
 def test_each_checkout_runs_its_own_library(tmp_path):
     first, second = traced_checkout(tmp_path / "first"), traced_checkout(tmp_path / "second")
     for project, other in ((first, second), (second, first)):
+        # As configured (profiles/default): jobs are threads of the Snakemake process.
         imported = imports_when_run(project, other, tmp_path / f"{project.name}.trace")
-        # Snakemake itself and each job (a process of its own) imported the library, all from here.
+        assert set(imported.values()) == {str(project / "workflow" / "caseseries")}, imported
+        # Without the profile each job is a process of its own (as on a cluster): every one of
+        # them, and Snakemake itself, imported the library, all from here.
+        imported = imports_when_run(project, other, tmp_path / f"{project.name}.processes.trace",
+                                    "--workflow-profile", "none", "--rerun-incomplete", "--forceall")
         assert len(imported) >= JOBS + 1, imported
-        assert set(imported.values()) == {str(project / "workflow" / "caseseries")}
+        assert set(imported.values()) == {str(project / "workflow" / "caseseries")}, imported
