@@ -2,6 +2,7 @@
 
 import re
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -73,3 +74,11 @@ def test_two_writes_are_byte_identical(tables, tmp_path, monkeypatch):
     with zipfile.ZipFile(second) as archive:
         assert b"2023-11-14T22:13:20Z" in archive.read("docProps/core.xml")
         assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_beyond_the_listing_limit_only_the_summary_tables_go_into_the_workbook():
+    paths = {name: Path(f"{name}.csv") for name in ("descriptives", "paired_changes", "patient_listing",
+                                                   "outcomes_by_visit", "cohort_summary", "visit_assignment")}
+    assert workbook.tables_to_include(paths, n_patients=50, listing_max_patients=50) == paths
+    assert list(workbook.tables_to_include(paths, n_patients=51, listing_max_patients=50)) == [
+        "descriptives", "paired_changes", "cohort_summary"]

@@ -371,5 +371,8 @@ def published_claims(input, output, params) -> None:
 def tables_workbook(input, output, params) -> None:
     from caseseries.report import workbook
 
-    workbook.write({Path(path).stem: path for path in input.tables}, output[0])
-    log.info("%d tables in %s", len(input.tables), output[0])
+    n_patients = len(tables.read(input.characteristics))
+    chosen = workbook.tables_to_include({Path(path).stem: path for path in input.tables}, n_patients,
+                                        params.listing_max_patients)
+    workbook.write(chosen, output[0])
+    log.info("%d of %d tables in %s (%d patients)", len(chosen), len(input.tables), output[0], n_patients)

@@ -43,11 +43,14 @@ rule tables_workbook:
             rules.outcomes_by_visit.output.ais_check,
             rules.published_claims.output[0],
         ],
+        characteristics=rules.patient_tables.output.characteristics,
         code=library("data.spreadsheet", "report.workbook"),
     output:
         TABLES / "tables.xlsx",
     log:
         LOGS / "tables_workbook.log",
+    params:
+        listing_max_patients=config["report"]["listing_max_patients"],
     run:
         steps.run(steps.tables_workbook, input, output, params, log)
 

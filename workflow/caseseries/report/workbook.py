@@ -37,13 +37,26 @@ def _put(cell, value) -> None:
         spreadsheet.put_text(cell, str(value))
 
 
+# Tables with a row per patient (or per assessment): beyond the report's listing limit the
+# manuscript shows cohort summaries instead, and so does the workbook (10^5 patients would make
+# sheets of 10^6 rows, Excel's limit; the CSVs in results/ hold every row).
+PER_PATIENT = ("patient_characteristics", "patient_listing", "outcomes_by_visit", "visit_assignment",
+               "recorded_ais_check", "adverse_event_listing")
+
+
+def tables_to_include(table_paths: dict[str, Path], n_patients: int, listing_max_patients: int) -> dict[str, Path]:
+    if n_patients <= listing_max_patients:
+        return table_paths
+    return {name: path for name, path in table_paths.items() if name not in PER_PATIENT}
+
+
 def add_sheet(workbook: Workbook, name: str, frame: pd.DataFrame) -> None:
     sheet = workbook.create_sheet(name[:MAX_SHEET_NAME])
     for j, column in enumerate(frame.columns, start=1):
         spreadsheet.put_text(sheet.cell(1, j), str(column))
         sheet.cell(1, j).font = Font(bold=True)
-        cells = [str(column), *(str(v) for v in frame[column].dropna())]
-        sheet.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, 2 + max(len(text) for text in cells))
+        widest = frame[column].dropna().astype(str).str.len().max() if frame[column].notna().any() else 0
+        sheet.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, 2 + max(len(str(column)), widest))
     for i, row in enumerate(frame.itertuples(index=False), start=2):
         for j, value in enumerate(row, start=1):
             _put(sheet.cell(i, j), value)
