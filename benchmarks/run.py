@@ -37,7 +37,7 @@ sys.path[:0] = [str(HERE), str(REPO / "tests"), str(REPO / "workflow")]
 
 import bench_isncsci  # noqa: E402
 import bench_pipeline  # noqa: E402
-from workflow_helpers import copy_project, own_library  # noqa: E402
+from workflow_helpers import change_one_scim_value, copy_project, own_library  # noqa: E402
 
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
@@ -67,15 +67,6 @@ def timed_run(command: list[str], cwd: Path, env: dict | None = None) -> tuple[f
 
 def medians(samples: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
-
-
-def change_one_scim_value(project: Path) -> None:
-    scim = project / "data" / "raw" / "scim.csv"
-    lines = scim.read_text().splitlines(keepends=True)
-    fields = lines[1].split(",")
-    fields[2] = "2" if fields[2] != "2" else "3"  # item_01 (feeding) of the first assessment
-    lines[1] = ",".join(fields)
-    scim.write_text("".join(lines))
 
 
 def example_builds(repeat: int, base: Path) -> dict:

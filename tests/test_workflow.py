@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from workflow_helpers import copy_project, digest, products, snakemake
+from workflow_helpers import change_one_scim_value, copy_project, digest, products, snakemake
 
 from caseseries.data.contract import SCIM_ITEMS
 
@@ -90,12 +90,7 @@ def planned_jobs(project) -> dict:
 def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_path):
     copy = copy_project(tmp_path / "incremental")
     snakemake(copy, "--cores", "2", check=True)
-    scim = copy / "data" / "raw" / "scim.csv"
-    lines = scim.read_text().splitlines(keepends=True)
-    fields = lines[1].split(",")
-    fields[2] = "2" if fields[2] != "2" else "3"  # item_01 (feeding) of the first assessment
-    lines[1] = ",".join(fields)
-    scim.write_text("".join(lines))
+    change_one_scim_value(copy)
     assert planned_jobs(copy) == {
         "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
         "figures": 1, "timeline": 1, "responders": 1, "waterfall": 1, "published_claims": 1, "manuscript": 1, "render": 3,

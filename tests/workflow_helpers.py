@@ -51,3 +51,13 @@ def products(project: Path) -> dict:
     found |= {f"figures/{k}": v for k, v in digest(results / "figures").items()}
     found |= {f"report/{k}": v for k, v in digest(results / "report").items()}
     return found
+
+
+def change_one_scim_value(project: Path) -> None:
+    """Toggle one SCIM-III value in data/raw (so that repeated calls keep changing the data)."""
+    scim = project / "data" / "raw" / "scim.csv"
+    lines = scim.read_text().splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[2] = "2" if fields[2] != "2" else "3"  # item_01 (feeding) of the first assessment
+    lines[1] = ",".join(fields)
+    scim.write_text("".join(lines))
