@@ -11,6 +11,7 @@ state (working directory, environment, logging configuration) and never exits th
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -39,8 +40,11 @@ def run(step, input, output, params, log_files) -> None:
     job_thread = threading.get_ident()
     handler.addFilter(lambda record: record.thread == job_thread)
     log.addHandler(handler)
+    started, cpu_started = time.perf_counter(), time.thread_time()
     try:
         step(input, output, params)
+        # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
+        log.info("%s: %.2f s, %.2f s CPU", step.__name__, time.perf_counter() - started, time.thread_time() - cpu_started)
     except UserFacingError as error:
         log.error("%s", error)
         raise

@@ -738,9 +738,22 @@ def _transition(text: str) -> str:
     return f"{patient}: {shift}" if patient else shift
 
 
+class _TablesByRole(dict):
+    """The results tables by role, each read when first used: with many patients the report
+    prints no per-patient listing, and those tables are the largest (10^6 rows at 10^5 patients)."""
+
+    def __init__(self, paths: dict):
+        super().__init__()
+        self.paths = paths
+
+    def __missing__(self, role: str) -> pd.DataFrame:
+        self[role] = tables.read(self.paths[role])
+        return self[role]
+
+
 def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) -> dict:
     """Everything the template prints, formatted; `paths` names the results tables by role."""
-    read = {role: tables.read(path) for role, path in paths.items() if str(path).endswith(".csv")}
+    read = _TablesByRole(paths)
     for role in ("changes", "friedman"):  # text columns: an empty cell reads back as NaN
         for column in ("p_method", "missing_reasons"):
             read[role][column] = read[role][column].astype(object).fillna("")
@@ -762,6 +775,7 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
     characteristics = read["characteristics"]
     n_patients = len(characteristics)
     listing_max = config["report"]["listing_max_patients"]
+    show_listings = n_patients <= listing_max
     responders = config.get("responders") or {}
     table1_grades = [characteristics[c] for c in (f"{first}_neurological_level", f"{first}_ais", f"{last}_ais")]
     return {
@@ -786,19 +800,20 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
         "quality": _data_quality(read["assignment"], read["outcomes"], read["ais_check"], visit_labels, listing_max),
         "claims": {"n": len(read["claims"]), "source": fmt.plain_text(read["claims"]["source"].iloc[0]) if len(read["claims"]) else "", "agree": int((read["claims"]["agrees"] == "yes").sum()),
                    "disagree": read["claims"].loc[read["claims"]["agrees"] == "no", "claim"].map(fmt.plain_text).tolist()},
-        "show_listings": n_patients <= listing_max,
+        "show_listings": show_listings,
         "listing_max": listing_max,
         # ND (not determinable) footnotes, only under tables that print ND.
         "nd": {
-            "characteristics": fmt.has_undeterminable(*table1_grades),
-            "listing": fmt.has_undeterminable(read["listing"]["ais"], read["listing"]["neurological_level"]),
+            "characteristics": show_listings and fmt.has_undeterminable(*table1_grades),
+            "listing": show_listings and fmt.has_undeterminable(read["listing"]["ais"], read["listing"]["neurological_level"]),
         },
         "responders": _responders(read["responders"], responders, outcome_labels, visit_labels, limit)
         if responders else [],
         "context": yaml.safe_load(Path(paths["context"]).read_text(encoding="utf-8")),
         "checklist": yaml.safe_load(Path(paths["checklist"]).read_text(encoding="utf-8"))["checklists"],
         "tables": {
-            "characteristics": patient_characteristics_table(characteristics, visit_labels, first, last),
+            "characteristics": patient_characteristics_table(characteristics, visit_labels, first, last)
+            if show_listings else "",
             "cohort_summary": cohort_summary_table(read["cohort_summary"]),
             "sites": site_table(read["site_summary"], visit_labels[first], visit_labels[last]),
             "descriptives": descriptives_table(read["descriptives"], outcome_labels, visit_labels),
@@ -813,9 +828,9 @@ def build_context(paths: dict, config: dict, dataset: dict, provenance: dict) ->
             "ais_shift": ais_shift_table(read["ais_shift"], visit_labels[first], visit_labels[last]),
             "adverse_events": adverse_event_table(read["ae_summary"], n_patients),
             "safety_checks": safety_checks_table(read["safety_checks"]),
-            "listing": listing_table(read["listing"], visit_labels),
+            "listing": listing_table(read["listing"], visit_labels) if show_listings else "",
             "claims": claims_table(read["claims"]),
-            "adverse_event_listing": adverse_event_listing_table(read["ae_listing"]),
+            "adverse_event_listing": adverse_event_listing_table(read["ae_listing"]) if show_listings else "",
             "responders": responders_table(read["responders"], outcome_labels, visit_labels,
                                            {o: spec["citation"] for o, spec in responders.items()})
             if responders else "",
