@@ -11,6 +11,9 @@ import yaml
 from manuscript_helpers import unescaped
 from workflow_helpers import SNAKEMAKE, copy_project, digest, own_library, products, snakemake
 
+# On one xdist worker (--dist loadgroup): the module fixture (a build of the example) is made once.
+pytestmark = pytest.mark.xdist_group("test_failures")
+
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):

@@ -26,6 +26,9 @@ from workflow_helpers import REPO, copy_project, digest, snakemake
 from caseseries import tables
 from caseseries.report import manuscript as ms
 
+# On one xdist worker (--dist loadgroup): the module fixture (a build on hostile text) is made once.
+pytestmark = pytest.mark.xdist_group("test_free_text")
+
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff]")
 FSI, PDI = "\u2068", "\u2069"
 

@@ -12,6 +12,9 @@ from pypdf import PdfReader
 from test_redcap import DICTIONARY, FIXTURE, MAP, RECORD_OF, RECORDS, fixture_identifiers
 from workflow_helpers import copy_project, own_library, snakemake
 
+# On one xdist worker (--dist loadgroup): the module fixture (a build from the REDCap fixture) is made once.
+pytestmark = pytest.mark.xdist_group("test_import_workflow")
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):

@@ -20,6 +20,9 @@ from caseseries.data import contract
 from caseseries.data import simulate as sim
 from caseseries.report import manuscript as ms
 
+# On one xdist worker (--dist loadgroup): the module fixture (the example built in-process) is made once.
+pytestmark = pytest.mark.xdist_group("test_manuscript")
+
 EXAMPLE = dict(sim.EXAMPLE)
 
 

@@ -18,6 +18,9 @@ from pypdf import PdfReader  # noqa: E402
 
 from caseseries.report import render as rnd  # noqa: E402
 
+# On one xdist worker (--dist loadgroup): the module fixture (one rendering) is made once.
+pytestmark = pytest.mark.xdist_group("test_render")
+
 SAMPLE = Path(__file__).parent / "data" / "render_sample" / "sample.qmd"
 A4_POINTS = (595, 842)
 

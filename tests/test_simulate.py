@@ -17,6 +17,9 @@ import yaml
 from caseseries.data import contract as c
 from caseseries.data import simulate
 
+# On one xdist worker (--dist loadgroup): the module fixture (a generated cohort) is made once.
+pytestmark = pytest.mark.xdist_group("test_simulate")
+
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 ALL_FILES = tuple(c.RAW_FILES.values()) + (c.DATASET_DESCRIPTION,)

@@ -18,6 +18,9 @@ import pytest
 
 from caseseries.analysis.stats import friedman, paired_changes
 
+# On one xdist worker (--dist loadgroup): the module fixture (one R session's reference values) is made once.
+pytestmark = pytest.mark.xdist_group("test_stats_r")
+
 SEED = 20241106
 R_SCRIPT = Path(__file__).parent / "r" / "reference.R"
 TOLERANCE = {"rel": 1e-10, "abs": 1e-14}

@@ -1,6 +1,7 @@
 """End to end: the whole workflow on the committed example data, in a temporary copy."""
 
 import hashlib
+import shutil
 
 import pandas as pd
 import pytest
@@ -8,6 +9,10 @@ from pypdf import PdfReader
 from workflow_helpers import change_one_scim_value, copy_project, digest, products, snakemake
 
 from caseseries.data.contract import SCIM_ITEMS
+
+# On one xdist worker (--dist loadgroup): the module fixture (a build of the example) is made once.
+pytestmark = pytest.mark.xdist_group("test_workflow")
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
@@ -87,9 +92,17 @@ def planned_jobs(project) -> dict:
     return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
 
 
+def built_copy(project, target):
+    """A copy of the built project, results and Snakemake's records included, with every file's
+    modification time kept: up to date as the original is."""
+    shutil.copytree(project, target, symlinks=True)
+    planned = snakemake(target, "--dry-run", check=True)
+    assert "Nothing to be done" in planned.stdout + planned.stderr
+    return target
+
+
 def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_path):
-    copy = copy_project(tmp_path / "incremental")
-    snakemake(copy, "--cores", "2", check=True)
+    copy = built_copy(project, tmp_path / "incremental")
     change_one_scim_value(copy)
     assert planned_jobs(copy) == {
         "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
@@ -99,8 +112,7 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
 
 
 def test_changing_the_report_template_reruns_only_the_report(project, tmp_path):
-    copy = copy_project(tmp_path / "template")
-    snakemake(copy, "--cores", "2", check=True)
+    copy = built_copy(project, tmp_path / "template")
     template = copy / "report" / "manuscript.qmd.j2"
     template.write_text(template.read_text() + "\n")
     assert planned_jobs(copy) == {"manuscript": 1, "render": 3, "all": 1}

@@ -543,9 +543,10 @@ def ais_shift(outcomes: pd.DataFrame, baseline: str, followup: str):
     raw_before = _column_object(grades, baseline)
     raw_after = _column_object(grades, followup)
     improved, worsened, undetermined, missing, pairs = [], [], [], [], []
-    for pid in grades.index:
-        before, after = _grade(raw_before[pid]), _grade(raw_after[pid])
-        transition = f"{pid}: {str(raw_before[pid]).strip()}->{str(raw_after[pid]).strip()}"
+    # Plain lists, not a label lookup per patient (14 s at 10^5 patients).
+    for pid, raw_b, raw_a in zip(grades.index, raw_before.tolist(), raw_after.tolist()):
+        before, after = _grade(raw_b), _grade(raw_a)
+        transition = f"{pid}: {str(raw_b).strip()}->{str(raw_a).strip()}"
         if before is None or after is None:
             missing.append(str(pid))
         elif "undetermined" in (before, after):
