@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,9 @@ TABLES = RESULTS / "tables"
 FIGURES = RESULTS / "figures"
 REPORT = RESULTS / "report"
 LOGS = RESULTS / "logs"
-LIBRARY = Path(workflow.basedir) / "workflow" / "caseseries"
+# Relative to the working directory, as every other input: a moved or copied project is still up to
+# date (Snakemake reruns a job whose set of input paths changed).
+LIBRARY = Path(os.path.relpath(Path(workflow.basedir) / "workflow" / "caseseries"))
 
 check_windows(config["visits"])
 try:

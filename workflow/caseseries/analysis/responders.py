@@ -49,29 +49,26 @@ def category(change: float, levels: list[tuple[str, float]]) -> str | None:
 
 def patient_changes(outcomes: pd.DataFrame, responders: dict, baseline: str, followups: list[str]) -> pd.DataFrame:
     """One row per configured outcome, follow-up and patient: the two values, the change and its category."""
-    rows = []
     by_visit = {visit: outcomes[outcomes["visit"] == visit].set_index("patient_id") for visit in [baseline, *followups]}
     patients = sorted(outcomes["patient_id"].unique())
+    columns = ["outcome", "visit", "patient_id", "baseline", "followup", "change", "category"]
+    parts = []
     for outcome, spec in responders.items():
         levels = thresholds(spec)
         before = by_visit[baseline][outcome].reindex(patients)
         for visit in followups:
             after = by_visit[visit][outcome].reindex(patients)
             change = after - before
-            for patient in patients:
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "visit": visit,
-                        "patient_id": patient,
-                        "baseline": before[patient],
-                        "followup": after[patient],
-                        "change": change[patient],
-                        "category": category(change[patient], levels),
-                    }
-                )
-    columns = ["outcome", "visit", "patient_id", "baseline", "followup", "change", "category"]
-    return pd.DataFrame(rows, columns=columns)
+            parts.append(pd.DataFrame({
+                "outcome": outcome,
+                "visit": visit,
+                "patient_id": patients,
+                "baseline": before.to_numpy(),
+                "followup": after.to_numpy(),
+                "change": change.to_numpy(),
+                "category": [category(value, levels) for value in change.tolist()],
+            }))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def summary(changes: pd.DataFrame, responders: dict) -> pd.DataFrame:
