@@ -9,18 +9,13 @@ import time
 import pytest
 import yaml
 from manuscript_helpers import unescaped
-from workflow_helpers import SNAKEMAKE, copy_project, digest, own_library, products, snakemake
-
-# On one xdist worker (--dist loadgroup): the module fixture (a build of the example) is made once.
-pytestmark = pytest.mark.xdist_group("test_failures")
+from workflow_helpers import SNAKEMAKE, built_copy, copy_project, digest, own_library, products, snakemake
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+@pytest.fixture
+def reference(example_build):
     """An uninterrupted build of the example, to compare the others with."""
-    project = copy_project(tmp_path_factory.mktemp("reference"))
-    snakemake(project, "--cores", "2", check=True)
-    return project
+    return example_build
 
 
 def edit_csv(path, edit):
@@ -40,8 +35,7 @@ def failed_run(project):
 
 
 def test_bad_values_in_two_files_are_reported_together_and_the_old_report_removed(reference, tmp_path):
-    project = copy_project(tmp_path / "p")
-    snakemake(project, "--cores", "2", check=True)  # a good report exists before the data go bad
+    project = built_copy(reference, tmp_path / "p")  # a good report exists before the data go bad
 
     def bad_scim(rows):
         rows[1][2] = "7"  # item_01 (feeding) allows 0-3
@@ -200,7 +194,7 @@ def test_a_run_is_turned_away_while_another_holds_the_results_folder(tmp_path):
     assert sorted(p.name for p in (project / "results").iterdir()) == [".run.lock"]  # no job ran
 
 
-def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build(tmp_path):
+def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build(reference, tmp_path):
     # The hard case for make-like tools: old downstream outputs exist while the job that would
     # refresh them was killed. The restart must not leave the report on the old data.
     def change(rows):
@@ -211,8 +205,7 @@ def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_c
     edit_csv(clean / "data" / "raw" / "scim.csv", change)
     snakemake(clean, "--cores", "2", check=True)
 
-    project = copy_project(tmp_path / "p")
-    snakemake(project, "--cores", "2", check=True)
+    project = built_copy(reference, tmp_path / "p")
     edit_csv(project / "data" / "raw" / "scim.csv", change)
     log = project / "results" / "logs" / "score_scim_S1.log"
     log.unlink()

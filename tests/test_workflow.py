@@ -1,26 +1,18 @@
 """End to end: the whole workflow on the committed example data, in a temporary copy."""
 
 import hashlib
-import shutil
 
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from workflow_helpers import change_one_scim_value, copy_project, digest, products, snakemake
+from workflow_helpers import built_copy, change_one_scim_value, copy_project, products, snakemake
 
 from caseseries.data.contract import SCIM_ITEMS
 
-# On one xdist worker (--dist loadgroup): the module fixture (a build of the example) is made once.
-pytestmark = pytest.mark.xdist_group("test_workflow")
 
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("project"))
-    raw_before = digest(root / "data" / "raw")
-    snakemake(root, "--cores", "2", check=True)
-    assert digest(root / "data" / "raw") == raw_before, "the workflow modified data/raw"
-    return root
+@pytest.fixture
+def project(example_build):
+    return example_build
 
 
 def test_every_report_format_is_built(project):
@@ -90,15 +82,6 @@ def planned_jobs(project) -> dict:
     out = snakemake(project, "--dry-run", check=True).stdout
     table = out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
     return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
-
-
-def built_copy(project, target):
-    """A copy of the built project, results and Snakemake's records included, with every file's
-    modification time kept: up to date as the original is."""
-    shutil.copytree(project, target, symlinks=True)
-    planned = snakemake(target, "--dry-run", check=True)
-    assert "Nothing to be done" in planned.stdout + planned.stderr
-    return target
 
 
 def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_path):
