@@ -359,8 +359,8 @@ def render(input, output, params) -> None:
 
     target = Path(output[0])
     fmt_name = target.suffix.lstrip(".")
-    produced = renderer.render(Path(input.qmd), target.parent, formats=(fmt_name,), engine=params.engine)
-    log.info("rendered %s", produced[fmt_name])
+    renderer.render(Path(input.qmd), target.parent, formats=(fmt_name,), engine=params.engine)
+    log.info("rendered %s", target)  # the project's path, not the machine's: logs are results too
 
 
 def published_claims(input, output, params) -> None:
