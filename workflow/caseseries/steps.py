@@ -9,6 +9,7 @@ libraries are imported once per build, not once per job. A step therefore change
 state (working directory, environment, logging configuration) and never exits the process: it raises.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -26,6 +27,15 @@ log.propagate = False  # a step's records go to its job's log file, not to Snake
 # pyplot keeps global state (current figure, rcParams) and seaborn's jitter draws from NumPy's
 # global generator: figure jobs running in parallel threads take turns.
 PLOTTING = threading.Lock()
+
+
+def _one_plot_at_a_time(step):
+    @functools.wraps(step)  # the step's own name in its log
+    def plotting_step(input, output, params) -> None:
+        with PLOTTING:
+            step(input, output, params)
+
+    return plotting_step
 
 
 class UserFacingError(Exception):
@@ -228,12 +238,8 @@ def safety(input, output, params) -> None:
     tables.write(safety_tables.safety_check_summary(findings, patient_ids), output.checks)
 
 
+@_one_plot_at_a_time
 def figures(input, output, params) -> None:
-    with PLOTTING:
-        _figures(input, output, params)
-
-
-def _figures(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     outcomes = tables.read(input.outcomes)
@@ -255,12 +261,8 @@ def _figures(input, output, params) -> None:
                *output.ais_shift)
 
 
+@_one_plot_at_a_time
 def timeline(input, output, params) -> None:
-    with PLOTTING:
-        _timeline(input, output, params)
-
-
-def _timeline(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     patients = tables.read(input.patients)
@@ -275,12 +277,8 @@ def _timeline(input, output, params) -> None:
     plots.save(figure, *output.timeline)
 
 
+@_one_plot_at_a_time
 def waterfall(input, output, params) -> None:
-    with PLOTTING:
-        _waterfall(input, output, params)
-
-
-def _waterfall(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
