@@ -360,10 +360,10 @@ def waterfall(changes: pd.DataFrame, responders: dict, outcome_labels: dict, vis
             x = np.arange(len(paired))
             if len(paired) <= 30:
                 ax.bar(x, paired["change"], color=[colours[c] for c in paired["category"]], width=0.75)
+                # a dot on each bar, so that a change of 0 shows too
+                ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)
             else:  # one filled outline per run of a colour: 10^4 single bars take seconds to draw
                 _runs_as_stairs(ax, paired["change"].to_numpy(), paired["category"].to_numpy(), colours)
-            if len(paired) <= 30:  # a dot on each bar, so that a change of 0 shows too
-                ax.scatter(x, paired["change"], s=6, color="0.1", zorder=3)
             for name, points in levels:
                 ax.axhline(points, color="0.25", lw=0.8, ls="--")
                 ax.annotate(f"{name} (≥{points:g})", (1, points), xycoords=("axes fraction", "data"),
