@@ -9,7 +9,7 @@ import time
 import pytest
 import yaml
 from manuscript_helpers import unescaped
-from workflow_helpers import SNAKEMAKE, built_copy, copy_project, digest, own_library, products, snakemake
+from workflow_helpers import SNAKEMAKE, built_copy, change_one_scim_value, copy_project, digest, own_library, products, snakemake
 
 
 @pytest.fixture
@@ -197,16 +197,12 @@ def test_a_run_is_turned_away_while_another_holds_the_results_folder(tmp_path):
 def test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build(reference, tmp_path):
     # The hard case for make-like tools: old downstream outputs exist while the job that would
     # refresh them was killed. The restart must not leave the report on the old data.
-    def change(rows):
-        rows[1][2] = "2" if rows[1][2] != "2" else "3"
-        return rows
-
     clean = copy_project(tmp_path / "clean")
-    edit_csv(clean / "data" / "raw" / "scim.csv", change)
+    change_one_scim_value(clean)
     snakemake(clean, "--cores", "2", check=True)
 
     project = built_copy(reference, tmp_path / "p")
-    edit_csv(project / "data" / "raw" / "scim.csv", change)
+    change_one_scim_value(project)
     log = project / "results" / "logs" / "score_scim_S1.log"
     log.unlink()
     run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=project, stdout=subprocess.DEVNULL,
