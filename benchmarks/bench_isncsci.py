@@ -44,15 +44,20 @@ def median_seconds(function, repeat: int) -> float:
     return statistics.median(times)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+def cpu_name() -> str:
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        return platform.processor() or platform.machine()
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def machine() -> str:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{cpu}, {os.cpu_count()} cores, load average {load}; Python {platform.python_version()}, "
+    return (f"{cpu_name()}, {os.cpu_count()} cores, load average {load_average()}; Python {platform.python_version()}, "
             f"NumPy {np.__version__}, pandas {pd.__version__}, Node {node}")
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import resource
 import shutil
@@ -43,16 +42,7 @@ START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
-
-
-def load() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{bench_isncsci.cpu_name()}, {os.cpu_count()} cores"
 
 
 def timed_run(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
@@ -189,7 +179,7 @@ def main() -> int:
     parser.add_argument("--skip-pipeline", action="store_true", help="leave out the 10^3..10^5 patient runs")
     parser.add_argument("--suite", action="store_true", help="also time the CI test suite (minutes)")
     args = parser.parse_args()
-    found = {"machine": machine(), "load_before": load(), "repeat": args.repeat}
+    found = {"machine": machine(), "load_before": bench_isncsci.load_average(), "repeat": args.repeat}
     with tempfile.TemporaryDirectory(prefix="bench_run_") as tmp:
         base = Path(tmp)
         found["example"] = example_builds(args.repeat, base)
@@ -200,7 +190,7 @@ def main() -> int:
             found["pipeline"] = pipeline(base)
         if args.suite:
             found["suite"] = suite()
-    found["load_after"] = load()
+    found["load_after"] = bench_isncsci.load_average()
     text = table(found, time.strftime("%Y-%m-%d"))
     print(text)
     if args.readme:
