@@ -140,3 +140,29 @@ def test_non_key_muscle_columns_are_used_and_checked(tmp_path, capsys):
     bad = write(tmp_path, [rows[1] | {"left_lowest_nonkey_muscle": "T5"}], name="bad.csv")
     assert main(["isncsci", str(bad), "-o", str(tmp_path / "y.csv")]) == 2
     assert "row 2, column left_lowest_nonkey_muscle: value 'T5'" in capsys.readouterr().err
+
+
+def test_written_fields_read_back_as_the_classified_texts_for_keys_that_need_quotes(tmp_path):
+    # Keys with a comma, a quote, a line break or a carriage return (the pandas path keeps them):
+    # the csv module's reader gives back every classified text; fields are quoted only when needed
+    # (a bare "\r" is quoted too, unlike csv.writer with "\n" line ends, so no reader splits there).
+    import csv
+
+    ids = ['P,1', 'P"2', "P\n3", "P\r4", "P5"]
+    rows = [intact_row(patient_id=i) for i in ids[:4]] + [complete_c5_row(patient_id=ids[4])]
+    path = tmp_path / "exams.csv"
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]), lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["isncsci", str(path), "-o", str(tmp_path / "out.csv")]) == 0
+    classified, _ = isncsci_cli.classify_file(path)
+    expected = [list(classified.columns)] + [
+        ["" if isinstance(v, float) and v != v else f"{v:.0f}" if isinstance(v, float) else v for v in row]
+        for row in classified.itertuples(index=False)
+    ]
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as file:
+        assert list(csv.reader(file)) == expected
+    text = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    assert '\n"P\r4",' in text and "\nP5," in text and text.startswith("patient_id,day,")
+    assert list(pd.read_csv(tmp_path / "out.csv", dtype=str)["patient_id"]) == ids

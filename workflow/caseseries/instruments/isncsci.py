@@ -8,8 +8,9 @@ classify(exams) -> levels, NLI, AIS, completeness, totals and zones of partial p
 Both take a DataFrame with the contract columns (contract.ISNCSCI_EXAM_COLUMNS; optional
 `{side}_lowest_nonkey_muscle`), cells as written in the CSV (strings, or categoricals: those are
 decoded without hashing a string per cell), already validated, and return a frame with the same
-index. Several possible values are joined by "," in the project's order: levels rostral to
-caudal, AIS A to E, yes before no, NA last.
+index; the levels, AIS, completeness and zones are categoricals of their texts. Several possible
+values are joined by "," in the project's order: levels rostral to caudal, AIS A to E, yes before
+no, NA last.
 
 What "correct" means here
 -------------------------
@@ -508,21 +509,14 @@ def totals(exams: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- formatting -------------------------------------------------------------------------------
-def _format(possible: np.ndarray, labels) -> np.ndarray:
-    """Join the labels of each exam's possible values with ',' (rows of `possible` = labels)."""
-    labels = np.asarray(labels, dtype=object)
+def _format(possible: np.ndarray, labels) -> pd.Categorical:
+    """Join the labels of each exam's possible values with ',' (rows of `possible` = labels).
+    Categorical: each distinct set of values is joined once, and no string is made per exam."""
     key = np.zeros(possible.shape[1], dtype=np.uint32)  # bit i = value i possible (<= 30 values)
     for i, row in enumerate(possible):
         key |= row.view(np.uint8).astype(np.uint32) << i
-    texts = np.empty(len(key), dtype=object)
-    single = (key & (key - np.uint32(1))) == 0  # one value (or none)
-    texts[single] = labels[np.frexp(key[single].astype(float))[1] - 1]
-    texts[key == 0] = ""
-    several = np.flatnonzero(~single)
-    if len(several):
-        inverse, unique = pd.factorize(key[several])
-        texts[several] = np.array([_joined(tuple(labels), int(k)) for k in unique], dtype=object)[inverse]
-    return texts
+    codes, unique = pd.factorize(key)
+    return pd.Categorical.from_codes(codes, [_joined(tuple(labels), int(k)) for k in unique], validate=False)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -7,13 +7,13 @@ code 2 and no output file.
 
 Speed (issue 13: 10^5 exams in <= 1.5 s): a plain file (UTF-8, no quotes, no CR, one row per line,
 every cell legal) is read by `_read_plain`, which finds the cells with NumPy on the raw bytes and
-turns the exam cells straight into categorical codes, and the result is written by the csv module
-from per-value texts. Anything else (and every file with a problem) takes the pandas path, which
+turns the exam cells straight into categorical codes, and the result is written from per-column
+field texts (quoted as the csv module quotes, once per category). Anything else (and every file with a problem) takes the pandas path, which
 reports the problems; both paths give the same output.
 """
 
 import argparse
-import csv
+import re
 import sys
 from pathlib import Path
 
@@ -80,6 +80,7 @@ LENGTH_MASK = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], dtyp
 COLUMN_CODES = {values: np.array([values.index(v) if v in values else -1 for v in LEGAL] + [-1], dtype=np.int8)
                 for values in (contract.MOTOR_VALUES, contract.SENSORY_VALUES, contract.ANAL_VALUES,
                                ("",) + contract.MOTOR_LEVELS)}
+COLUMN_DTYPES = {values: pd.CategoricalDtype(values) for values in COLUMN_CODES}
 
 
 def _legal_index(data: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -160,8 +161,8 @@ def _read_plain(path: Path) -> pd.DataFrame | None:
         codes = COLUMN_CODES[values].take(legal[i])
         if (codes < 0).any():
             return None
-        columns[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values), validate=False)
-    return pd.DataFrame(columns)
+        columns[column] = pd.Categorical.from_codes(codes, dtype=COLUMN_DTYPES[values], validate=False)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _read_with_pandas(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
@@ -187,23 +188,35 @@ def classify_file(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
     return pd.concat([keys, classified], axis=1), []
 
 
+NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _quoted(texts: np.ndarray) -> np.ndarray:
+    """CSV fields as the csv module writes them (QUOTE_MINIMAL), checked once per column."""
+    if NEEDS_QUOTES.search("".join(texts)) is None:
+        return texts
+    return np.array(['"' + t.replace('"', '""') + '"' if NEEDS_QUOTES.search(t) else t for t in texts], dtype=object)
+
+
 def _as_text(column: pd.Series) -> np.ndarray:
-    """Cell texts for the CSV: totals as whole numbers (empty when not determinable)."""
-    if column.dtype.kind != "f":
-        return column.to_numpy(dtype=object)
-    texts = np.array([str(v) for v in range(113)] + [""], dtype=object)  # totals are 0..112
-    return texts[np.where(np.isnan(column), 113, column).astype(int)]
+    """CSV fields of a column: categoricals quoted once per category (lists such as "C5,C6"),
+    totals as whole numbers (empty when not determinable)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _quoted(np.asarray(column.cat.categories, dtype=object)).take(column.cat.codes.to_numpy())
+    if column.dtype.kind == "f":
+        texts = np.array([str(v) for v in range(113)] + [""], dtype=object)  # totals are 0..112
+        return texts[np.where(np.isnan(column), 113, column).astype(int)]
+    return _quoted(column.to_numpy(dtype=object))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """The csv module's writer (quotes lists such as "C5,C6"), one pass over the rows; written to
-    a side file and renamed, so a failure never leaves a partial output."""
+    """Rows joined from per-column field texts (what csv.writer writes, several times faster);
+    written to a side file and renamed, so a failure never leaves a partial output."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(frame.columns)
-        writer.writerows(zip(*(_as_text(frame[c]) for c in frame.columns)))
+    fields = [_as_text(frame[column]) for column in frame.columns]
+    lines = [",".join(_quoted(np.asarray(frame.columns, dtype=object))), *map(",".join, zip(*fields))]
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
     partial.replace(path)
 
 
