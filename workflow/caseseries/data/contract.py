@@ -44,6 +44,13 @@ LIGHT_TOUCH_COLUMNS = tuple(light_touch_column(s, lv) for s in SIDES for lv in S
 PIN_PRICK_COLUMNS = tuple(pin_prick_column(s, lv) for s in SIDES for lv in SENSORY_LEVELS)
 ISNCSCI_EXAM_COLUMNS = MOTOR_COLUMNS + LIGHT_TOUCH_COLUMNS + PIN_PRICK_COLUMNS + ("vac", "dap")
 
+
+def exam_values(column: str) -> tuple[str, ...]:
+    """The values an exam cell (a column of ISNCSCI_EXAM_COLUMNS) may hold."""
+    if column in MOTOR_COLUMNS:
+        return MOTOR_VALUES
+    return ANAL_VALUES if column in ("vac", "dap") else SENSORY_VALUES
+
 # SCIM-III, 19 items numbered as on the SCIM-III form (sub-items 2A/2B, 3A/3B counted separately):
 # 7 respiration, 8 bladder, 9 bowel, 10 use of toilet. Each item has its own allowed scores.
 SCIM_ITEMS = {

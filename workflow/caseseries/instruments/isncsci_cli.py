@@ -8,18 +8,18 @@ code 2 and no output file.
 Speed (issue 13: 10^5 exams in <= 1.5 s): a plain file (UTF-8, no quotes, no CR, one row per line,
 every cell legal) is read by `_read_plain`, which finds the cells with NumPy on the raw bytes and
 turns the exam cells straight into categorical codes, and the result is written from per-column
-field texts (quoted as the csv module quotes, once per category). Anything else (and every file with a problem) takes the pandas path, which
-reports the problems; both paths give the same output.
+field texts (tables.quoted, once per category). Anything else (and every file with a problem)
+takes the pandas path, which reports the problems; both paths give the same output.
 """
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from caseseries import tables
 from caseseries.data import contract
 from caseseries.instruments import isncsci
 
@@ -33,13 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _allowed_values(column: str) -> tuple[str, ...]:
-    if column in contract.MOTOR_COLUMNS:
-        return contract.MOTOR_VALUES
-    if column in ("vac", "dap"):
-        return contract.ANAL_VALUES
     if column in contract.NONKEY_MUSCLE_COLUMNS:
         return ("",) + contract.MOTOR_LEVELS
-    return contract.SENSORY_VALUES
+    return contract.exam_values(column)
 
 
 def find_problems(exams: pd.DataFrame, source: str) -> list[str]:
@@ -188,25 +184,15 @@ def classify_file(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
     return pd.concat([keys, classified], axis=1), []
 
 
-NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-
-
-def _quoted(texts: np.ndarray) -> np.ndarray:
-    """CSV fields as the csv module writes them (QUOTE_MINIMAL), checked once per column."""
-    if NEEDS_QUOTES.search("".join(texts)) is None:
-        return texts
-    return np.array(['"' + t.replace('"', '""') + '"' if NEEDS_QUOTES.search(t) else t for t in texts], dtype=object)
-
-
 def _as_text(column: pd.Series) -> np.ndarray:
     """CSV fields of a column: categoricals quoted once per category (lists such as "C5,C6"),
     totals as whole numbers (empty when not determinable)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return _quoted(np.asarray(column.cat.categories, dtype=object)).take(column.cat.codes.to_numpy())
+        return tables.quoted(np.asarray(column.cat.categories, dtype=object)).take(column.cat.codes.to_numpy())
     if column.dtype.kind == "f":
         texts = np.array([str(v) for v in range(113)] + [""], dtype=object)  # totals are 0..112
         return texts[np.where(np.isnan(column), 113, column).astype(int)]
-    return _quoted(column.to_numpy(dtype=object))
+    return tables.quoted(column.to_numpy(dtype=object))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -215,7 +201,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     fields = [_as_text(frame[column]) for column in frame.columns]
-    lines = [",".join(_quoted(np.asarray(frame.columns, dtype=object))), *map(",".join, zip(*fields))]
+    lines = [",".join(tables.quoted(np.asarray(frame.columns, dtype=object))), *map(",".join, zip(*fields))]
     partial.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
     partial.replace(path)
 
