@@ -52,7 +52,8 @@ def _text_changed(frame: pd.DataFrame, change) -> pd.DataFrame:
     Works on the distinct values: a column of 10^6 cells may have a handful."""
     changed = {}
     for column in _text_columns(frame):
-        replace = {value: result for value in column.unique()
+        # tolist(): iterating an Arrow-backed array makes a scalar object per value (10x slower)
+        replace = {value: result for value in column.unique().tolist()
                    if isinstance(value, str) and (result := change(value)) is not None}
         if replace and isinstance(column.dtype, pd.CategoricalDtype):  # validated tables: relabel
             changed[column.name] = column.cat.rename_categories(replace)
@@ -90,7 +91,8 @@ def _atomically(path: Path, write_to) -> None:
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
-    return any(isinstance(value, str) and "\r" in value for column in _text_columns(frame) for value in column.unique())
+    return any(isinstance(value, str) and "\r" in value
+               for column in _text_columns(frame) for value in column.unique().tolist())
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -115,6 +117,9 @@ def _field(value) -> str | None:
     return None
 
 
+NULLABLE = {pd.Int64Dtype(): {"dtype": np.int64, "na_value": 0}, pd.BooleanDtype(): {"dtype": bool, "na_value": False}}
+
+
 def _fields(column: pd.Series) -> np.ndarray | None:
     """The column's CSV fields exactly as pandas.to_csv writes them (missing: empty), or None for
     a kind of column this does not cover (pandas then writes the table)."""
@@ -127,10 +132,16 @@ def _fields(column: pd.Series) -> np.ndarray | None:
         return np.append(categories, "").take(np.where(codes < 0, len(categories), codes))
     if isinstance(dtype, pd.StringDtype):
         return quoted(column.to_numpy(dtype=object, na_value=""))
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return column.astype(str).to_numpy(dtype=object)
-    if dtype == np.float64 or dtype == object or isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype)):
-        texts = [_field(value) for value in column.to_numpy(dtype=object)]  # float64: Python floats
+    if (isinstance(dtype, np.dtype) and dtype.kind in "iub") or dtype == np.float64 or dtype in NULLABLE:
+        # As pandas does for these: NumPy's texts (floats as their shortest repr), missing empty;
+        # made once per distinct value (scores and days have few), as formatting is the slow part.
+        values = column.to_numpy(**NULLABLE.get(dtype, {}))
+        codes, distinct = pd.factorize(values.view(np.int64) if values.dtype == np.float64 else values)  # -0.0 apart
+        texts = distinct.view(values.dtype).astype(str).astype(object).take(codes)
+        texts[column.isna().to_numpy()] = ""
+        return texts
+    if dtype == object:
+        texts = [_field(value) for value in column]
         return None if None in texts else quoted(np.array(texts, dtype=object))
     return None  # dates, float32, ...
 
