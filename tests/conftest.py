@@ -9,6 +9,22 @@ from workflow_helpers import copy_project, digest, snakemake
 
 from oracle import official
 
+# The longest tests (seconds on 2 cores), started first: xdist hands tests out in collection order,
+# and one of these started last would leave the other worker idle for minutes at the end.
+LONGEST_FIRST = (
+    "test_slurm.py::test_the_pipeline_runs_through_slurm_with_the_profile",  # ~150-210 s, mostly waiting
+    "test_failures.py::test_a_run_killed_in_any_rule_completes_on_restart_with_identical_outputs",  # ~90
+    "test_own_library.py::test_each_checkout_runs_its_own_library",  # ~40
+    "test_failures.py::test_a_rebuild_killed_after_a_data_change_restarts_to_the_same_result_as_a_clean_build",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        return next((i for i, name in enumerate(LONGEST_FIRST) if item.nodeid.endswith(name)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory, worker_id):
