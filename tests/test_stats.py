@@ -174,6 +174,14 @@ def test_fast_walsh_selection_equals_brute_force_n2000(kind):
         assert kth_walsh_average(d, rank) == walsh[rank - 1]
 
 
+def test_walsh_counting_equals_selection_on_tied_scores():
+    # 50 distinct values: counted (1,275 distinct sums); sample_size=64 forces the selection path
+    d = np.random.default_rng(11).integers(-20, 30, 20_000).astype(float)
+    n_walsh = d.size * (d.size + 1) // 2
+    for rank in (1, 5, 10**6, n_walsh // 2, n_walsh // 2 + 1, n_walsh - 3, n_walsh):
+        assert kth_walsh_average(d, rank) == kth_walsh_average(d, rank, sample_size=64)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.integers(-5, 5).map(float),
                           st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)),

@@ -185,6 +185,16 @@ def _candidate_sums(d, lo, hi, positions) -> np.ndarray:
     return d[row] + d[col]
 
 
+def _kth_walsh_average_of_counts(values: np.ndarray, counts: np.ndarray, k: int) -> float:
+    """kth_walsh_average from the distinct values and their counts: the sum of values a <= b
+    occurs counts[a] * counts[b] times (a < b) or counts[a] * (counts[a] + 1) / 2 times (a = b)."""
+    a, b = np.triu_indices(values.size)
+    sums = values[a] + values[b]  # the same float sums as d[i] + d[j]
+    times = np.where(a == b, counts[a] * (counts[a] + 1) // 2, counts[a] * counts[b])
+    order = np.argsort(sums, kind="stable")
+    return float(sums[order][np.searchsorted(np.cumsum(times[order]), k)] / 2)
+
+
 def kth_walsh_average(differences, k: int, sample_size: int | None = None) -> float:
     """k-th smallest (1-based) of the Walsh averages (d_i + d_j) / 2, i <= j.
 
@@ -192,15 +202,19 @@ def kth_walsh_average(differences, k: int, sample_size: int | None = None) -> fl
     matrix with sorted rows; each row keeps a window [lo, hi) of candidate columns. Two pivots
     drawn from a random sample of candidates just below and above the target rank cut the
     windows (each cut is an O(n log n) count); once few candidates remain they are sorted.
-    `sample_size` (default max(n, 4096)) only changes the speed, never the result.
+    With few distinct values (integer scores) the sums are counted instead. `sample_size`
+    (default max(n, 4096)) only changes the speed, never the result.
     """
     d = np.sort(np.asarray(differences, dtype=float))
     n = d.size
     if not 1 <= k <= n * (n + 1) // 2:
         raise ValueError(f"k={k} outside 1..{n * (n + 1) // 2}")
+    sample_size = sample_size or max(n, 4096)
+    values, counts = np.unique(d, return_counts=True)
+    if values.size * (values.size + 1) // 2 <= sample_size:  # few distinct values (scores): count sums
+        return _kth_walsh_average_of_counts(values, counts, k)
     rows = np.arange(n)
     lo, hi = rows.copy(), np.full(n, n)
-    sample_size = sample_size or max(n, 4096)
     rng = np.random.default_rng(0)  # only affects speed, never the result
     while True:
         n_candidates = int((hi - lo).sum())
