@@ -121,11 +121,11 @@ def test_fast_writer_writes_exactly_what_pandas_writes(rows, data):
     frame = mixed_frame(rows, data)
     columns = data.draw(st.lists(st.sampled_from(list(frame.columns)), min_size=2, max_size=9, unique=True))
     frame = frame[columns]
-    assert tables._csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")
+    assert tables.csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")
 
 
 def test_fast_writer_leaves_dates_and_single_columns_to_pandas(tmp_path):
     dates = pd.DataFrame({"day": pd.to_datetime(["2024-01-02"]), "n": [1]})
-    assert tables._csv_text(dates) is None and tables._csv_text(pd.DataFrame({"n": [1]})) is None
+    assert tables.csv_text(dates) is None and tables.csv_text(pd.DataFrame({"n": [1]})) is None
     tables.write(dates, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == "day,n\n2024-01-02,1\n"

@@ -184,25 +184,14 @@ def classify_file(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
     return pd.concat([keys, classified], axis=1), []
 
 
-def _as_text(column: pd.Series) -> np.ndarray:
-    """CSV fields of a column: categoricals quoted once per category (lists such as "C5,C6"),
-    totals as whole numbers (empty when not determinable)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return tables.quoted(np.asarray(column.cat.categories, dtype=object)).take(column.cat.codes.to_numpy())
-    if column.dtype.kind == "f":
-        texts = np.array([str(v) for v in range(113)] + [""], dtype=object)  # totals are 0..112
-        return texts[np.where(np.isnan(column), 113, column).astype(int)]
-    return tables.quoted(column.to_numpy(dtype=object))
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Rows joined from per-column field texts (what csv.writer writes, several times faster);
-    written to a side file and renamed, so a failure never leaves a partial output."""
+    """Totals as whole numbers (empty when not determinable), lists such as "C5,C6" quoted
+    (tables.csv_text: fields made once per category); written to a side file and renamed, so a
+    failure never leaves a partial output."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    fields = [_as_text(frame[column]) for column in frame.columns]
-    lines = [",".join(tables.quoted(np.asarray(frame.columns, dtype=object))), *map(",".join, zip(*fields))]
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
+    text = tables.csv_text(frame.astype({column: "Int64" for column in isncsci.TOTAL_COLUMNS}))
+    partial.write_text(text, encoding="utf-8", newline="")
     partial.replace(path)
 
 
