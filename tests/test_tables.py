@@ -2,6 +2,7 @@
 and the pipeline reads every value back exactly."""
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hostile_text import WRITTEN
@@ -129,3 +130,19 @@ def test_fast_writer_leaves_dates_and_single_columns_to_pandas(tmp_path):
     assert tables.csv_text(dates) is None and tables.csv_text(pd.DataFrame({"n": [1]})) is None
     tables.write(dates, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == "day,n\n2024-01-02,1\n"
+
+
+@pytest.mark.filterwarnings("ignore:Constructing a Categorical with a dtype")  # pandas 3 warns, then we stop
+def test_an_exam_cell_that_is_not_a_contract_value_stops_the_read_naming_it(tmp_path):
+    # Exam cells are read as categoricals of the contract's values: anything else must not
+    # become a silently missing cell.
+    path = tmp_path / "exams.csv"
+    path.write_text("patient_id,right_motor_C5,vac\nP1,5,Yes\nP2,5 ,yes\nP3,,No\n")
+    with pytest.raises(ValueError) as error:
+        tables.read(path)
+    message = str(error.value)
+    assert "3 exam cell(s)" in message
+    assert "row 2, column right_motor_C5: '5 '" in message and "row 3, column right_motor_C5: ''" in message
+    assert "row 2, column vac: 'yes' is not one of Yes, No, NT" in message
+    path.write_text("patient_id,right_motor_C5,vac\nP1,5,Yes\nP2,0**,NT\n")
+    assert tables.read(path)[["right_motor_C5", "vac"]].astype(str).values.tolist() == [["5", "Yes"], ["0**", "NT"]]

@@ -78,7 +78,29 @@ def read(path: Path) -> pd.DataFrame:
     # Exam cells (a handful of codes in up to 10^8 cells) as categoricals of the contract's values:
     # parsed without a string object per cell, and decoded by the ISNCSCI engine from their codes.
     dtypes |= {column: EXAM_DTYPES[column] for column in dtypes.keys() & CODED_COLUMNS}
-    return from_spreadsheets(pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""]))
+    coded = [column for column in header if column in CODED_COLUMNS]
+    try:
+        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    except ValueError:  # pandas 4 will raise on a value outside the categories (pandas 3: missing)
+        if problem := _other_exam_cells(path, coded):
+            raise ValueError(problem) from None
+        raise
+    if any(frame[column].isna().any() for column in coded):
+        raise ValueError(_other_exam_cells(path, coded))
+    return from_spreadsheets(frame)
+
+
+def _other_exam_cells(path: Path, columns: list[str]) -> str:
+    """The exam cells that are not one of the contract's values, named ("" if none). Tables hold
+    validated exams: a read must stop at such a cell rather than turn it into a missing one."""
+    written = pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False)
+    cells = [f"{path}: row {row + 1}, column {column}: {written.at[row, column]!r} is not one of "
+             f"{', '.join(exam_values(column))}"
+             for column in columns for row in np.flatnonzero(~written[column].isin(exam_values(column)))]
+    if not cells:
+        return ""
+    return (f"{len(cells)} exam cell(s) that are not the contract's values (validate the data first):\n  "
+            + "\n  ".join(cells[:20]) + ("\n  ..." if len(cells) > 20 else ""))
 
 
 def _atomically(path: Path, write_to) -> None:
