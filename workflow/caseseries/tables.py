@@ -77,8 +77,8 @@ def read(path: Path) -> pd.DataFrame:
     dtypes = {column: "string" for column in header if column in TEXT_COLUMNS or column.endswith(("_level", "_zpp", "_ids"))}
     # Exam cells (a handful of codes in up to 10^8 cells) as categoricals of the contract's values:
     # parsed without a string object per cell, and decoded by the ISNCSCI engine from their codes.
-    dtypes |= {column: EXAM_DTYPES[column] for column in dtypes.keys() & CODED_COLUMNS}
     coded = [column for column in header if column in CODED_COLUMNS]
+    dtypes |= {column: EXAM_DTYPES[column] for column in coded}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     except ValueError:  # pandas 4 will raise on a value outside the categories (pandas 3: missing)
@@ -194,11 +194,12 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     if text is None:
         _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n"))
     else:
-        _atomically(path, lambda partial: partial.write_text(text, encoding="utf-8", newline=""))
+        write_text(text, path)
 
 
 def write_text(text: str, path: Path) -> None:
-    _atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
+    """The text as UTF-8, its line ends as they are (no translation: a CSV's quoted "\r" stays)."""
+    _atomically(path, lambda partial: partial.write_text(text, encoding="utf-8", newline=""))
 
 
 def write_json(data: dict, path: Path) -> None:

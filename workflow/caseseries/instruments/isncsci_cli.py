@@ -186,13 +186,9 @@ def classify_file(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Totals as whole numbers (empty when not determinable), lists such as "C5,C6" quoted
-    (tables.csv_text: fields made once per category); written to a side file and renamed, so a
-    failure never leaves a partial output."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    text = tables.csv_text(frame.astype({column: "Int64" for column in isncsci.TOTAL_COLUMNS}))
-    partial.write_text(text, encoding="utf-8", newline="")
-    partial.replace(path)
+    (tables.csv_text: fields made once per category); written atomically (tables.write_text), so
+    a failure never leaves a partial output."""
+    tables.write_text(tables.csv_text(frame.astype({column: "Int64" for column in isncsci.TOTAL_COLUMNS})), path)
 
 
 def run(args: argparse.Namespace) -> int:
