@@ -57,6 +57,15 @@ def example(tmp_path_factory):
     return dataset(tmp_path_factory, "example")
 
 
+def test_the_modules_tests_run_on_one_worker(request):
+    """Module fixtures (a build each) are made once only when pytest-xdist keeps a module's group on
+    one worker; with pytest 9.2 and xdist 3.8 it silently stopped adding the group (each fixture
+    was built on both workers)."""
+    if not getattr(request.config.option, "loadgroup", False):  # set in xdist workers only
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@test_manuscript")
+
+
 # ----------------------------------------------------------------------------- the example
 
 
