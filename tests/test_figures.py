@@ -107,3 +107,22 @@ def test_trajectories_label_line_ends_only_while_they_stay_readable(n):
     assert labels == (sorted(outcomes["patient_id"].unique()) if n <= figures.LABEL_LINE_ENDS_UP_TO else [])
     at_ceiling = [line.get_ydata()[0] for line in ax.get_lines() if abs(line.get_ydata()[0] - 50) < 5]
     assert len(set(at_ceiling)) == len(at_ceiling)  # no two lines on top of each other
+
+
+def test_the_cohort_trajectories_draw_the_median_band_and_one_median_line_per_site():
+    # Two sites, two visits; medians and quartiles by hand (numpy's linear quantile is R type 7).
+    rows = [("S1", "baseline", 10), ("S1", "baseline", 20), ("S1", "day90", 30), ("S1", "day90", 50),
+            ("S2", "baseline", 0), ("S2", "baseline", 4), ("S2", "baseline", 8), ("S2", "day90", 60)]
+    outcomes = pd.DataFrame(rows, columns=["site", "visit", "motor_total"])
+    fig = figures.median_trajectories(outcomes, {"motor_total": "Motor"}, {"baseline": 0, "day90": 90})
+    lines = fig.axes[0].get_lines()
+    site_lines = [line for line in lines if line.get_color() == "0.7"]
+    assert [list(line.get_xdata()) for line in site_lines] == [[0, 90], [0, 90]]
+    assert [list(line.get_ydata()) for line in site_lines] == [[15, 40], [4, 60]]  # S1, then S2
+    (overall,) = [line for line in lines if line.get_color() == "C0"]
+    assert list(overall.get_ydata()) == [8, 50]  # medians of (0, 4, 8, 10, 20) and (30, 50, 60)
+    band = fig.axes[0].collections[0].get_paths()[0].vertices
+    assert {tuple(v) for v in band} >= {(0, 4), (0, 10), (90, 40), (90, 55)}  # quartiles, type 7
+    one_site = figures.median_trajectories(outcomes.assign(site="S1"), {"motor_total": "Motor"},
+                                           {"baseline": 0, "day90": 90})
+    assert not [line for line in one_site.axes[0].get_lines() if line.get_color() == "0.7"]

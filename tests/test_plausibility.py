@@ -5,6 +5,7 @@ import argparse
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from test_validate import build_valid_dataset, set_cell
@@ -128,6 +129,45 @@ def test_check_once_checks_again_only_when_something_changed(raw_dir, tmp_path):
     scim = raw_dir / "scim.csv"
     os.utime(scim, ns=(scim.stat().st_atime_ns, scim.stat().st_mtime_ns + 10**9))  # a raw file touched
     assert check_once(raw_dir, Bounds(age=(0, 99)), record, code) is True
+
+
+def _later(path: Path) -> None:
+    """A second later modification time, as any editor's save gives (some file systems keep only
+    seconds, so a rewrite within the same second could otherwise keep the old time)."""
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+
+def test_the_validate_jobs_take_the_tables_the_check_read(raw_dir, tmp_path, monkeypatch):
+    fresh = {name: validate.load_table(raw_dir, name) for name in validate.c.RAW_FILES}
+    assert check_once(raw_dir, Bounds(), tmp_path / "checked.json", []) is True
+
+    def no_second_read(*args):
+        raise AssertionError("a checked file was read again")
+
+    monkeypatch.setattr(validate.csvfile, "read_table", no_second_read)
+    for name, frame in fresh.items():
+        pd.testing.assert_frame_equal(validate.load_table(raw_dir, name), frame)
+
+
+def test_a_file_changed_after_the_check_is_read_again(raw_dir, tmp_path):
+    assert check_once(raw_dir, Bounds(), tmp_path / "checked.json", []) is True
+    set_cell(raw_dir, "scim.csv", 2, "item_01", "1")
+    _later(raw_dir / "scim.csv")
+    assert validate.load_table(raw_dir, "scim")["item_01"].iloc[0] == 1
+
+
+def test_a_table_is_checked_again_when_patients_csv_changed_after_the_check(raw_dir, tmp_path):
+    assert check_once(raw_dir, Bounds(), tmp_path / "checked.json", []) is True
+    set_cell(raw_dir, "patients.csv", 2, "patient_id", "NEW01")
+    _later(raw_dir / "patients.csv")
+    with pytest.raises(ContractError, match="scim.csv line 2, column patient_id, value 'P01': patient not in"):
+        validate.load_table(raw_dir, "scim")
+
+
+def test_a_table_is_checked_again_under_other_bounds(raw_dir, tmp_path):
+    assert check_once(raw_dir, Bounds(), tmp_path / "checked.json", []) is True
+    with pytest.raises(ContractError, match="outside the plausible range"):
+        validate.load_table(raw_dir, "patients", Bounds(age=(0, 1)))
 
 
 def test_check_once_records_nothing_for_bad_data(raw_dir, tmp_path):

@@ -53,6 +53,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import NamedTuple
@@ -71,10 +72,10 @@ EXACT_CI_MAX_N = 49  # R's wilcox.test uses the exact signed-rank distribution f
 # ----------------------------------------------------------------------------- reshaping
 
 
-def _wide(outcomes: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Patients x visits for one outcome; every patient of `outcomes` gets a row."""
-    wide = outcomes.pivot(index="patient_id", columns="visit", values=outcome)
-    return wide.sort_index()
+def _wide(outcomes: pd.DataFrame, outcome_names) -> pd.DataFrame:
+    """Patients x (outcome, visit); every patient of `outcomes` gets a row. One pivot for all
+    outcomes: the pivot, not the statistics, is the slow part for 10^5 patients."""
+    return outcomes.pivot(index="patient_id", columns="visit", values=list(outcome_names)).sort_index()
 
 
 def _column(wide: pd.DataFrame, visit: str) -> pd.Series:
@@ -93,8 +94,9 @@ def describe(outcomes: pd.DataFrame, outcome_names, visit_order) -> pd.DataFrame
     n_missing counts the patients of `outcomes` with no value at that visit (no row or NaN).
     """
     rows = []
+    all_wide = _wide(outcomes, outcome_names)
     for outcome in outcome_names:
-        wide = _wide(outcomes, outcome)
+        wide = all_wide[outcome]
         for visit in visit_order:
             values = _column(wide, visit).dropna()
             rows.append(
@@ -433,8 +435,9 @@ def paired_changes(outcomes, outcome_names, baseline: str, followups, config: di
     """
     day_columns = day_columns or {}
     rows = []
+    all_wide = _wide(outcomes, outcome_names)
     for outcome in outcome_names:
-        wide = _wide(outcomes, outcome)
+        wide = all_wide[outcome]
         assessed = lambda outcome=outcome: _assessed(outcomes, day_columns.get(outcome))  # noqa: E731
         before = _column(wide, baseline)
         for visit in followups:
@@ -496,8 +499,7 @@ def friedman(outcomes, outcome_names, visit_order, config: dict | None = None,
         raise ValueError(f"friedman_method {method!r}: expected one of {', '.join(FRIEDMAN_METHODS)}")
     day_columns = day_columns or {}
     outcome_names = list(outcome_names)
-    # one pivot for all outcomes (the pivot, not the test, is the slow part for 10^5 patients)
-    all_wide = outcomes.pivot(index="patient_id", columns="visit", values=outcome_names).sort_index()
+    all_wide = _wide(outcomes, outcome_names)
     rows = []
     for outcome in outcome_names:
         by_visit = all_wide[outcome]
@@ -537,6 +539,7 @@ def friedman(outcomes, outcome_names, visit_order, config: dict | None = None,
 # ----------------------------------------------------------------------------- AIS shift
 
 
+@functools.cache  # few distinct grades, one call per patient and visit
 def _grade(value) -> str | None:
     """'A'..'E' when determined, 'undetermined' for lists such as 'C,D', None when missing."""
     if pd.isna(value) or str(value).strip() == "":
