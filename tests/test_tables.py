@@ -1,6 +1,7 @@
 """Results CSVs: text cells that a spreadsheet would run as formulas are marked, numbers are not,
 and the pipeline reads every value back exactly."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -146,3 +147,25 @@ def test_an_exam_cell_that_is_not_a_contract_value_stops_the_read_naming_it(tmp_
     assert "row 2, column vac: 'yes' is not one of Yes, No, NT" in message
     path.write_text("patient_id,right_motor_C5,vac\nP1,5,Yes\nP2,0**,NT\n")
     assert tables.read(path)[["right_motor_C5", "vac"]].astype(str).values.tolist() == [["5", "Yes"], ["0**", "NT"]]
+
+
+def test_fast_writer_on_a_large_table_with_runs_of_few_and_many_distinct_values():
+    # Adjacent coded columns are joined once per combination while the combinations stay few
+    # (at most rows / 8): here some runs join, others stop at a column of many values.
+    rng = np.random.default_rng(2024)
+    rows = 4_000
+    frame = pd.DataFrame({
+        "id": pd.array([f"P{i:05d}" for i in range(rows)], dtype="string"),
+        # 8-bit category codes times the next column's distinct values overflow 8 bits
+        "site": pd.Categorical([f"S{i % 40:02d}" for i in range(rows)]),
+        "visit": rng.integers(0, 5, rows),
+        **{f"cell_{i}": pd.Categorical(rng.choice(["0", "1", "5", "NT", "0*"], rows), categories=["0", "1", "5", "NT", "0*", "x,y"])
+           for i in range(12)},
+        "day": rng.integers(-30, 400, rows),
+        "score": np.where(rng.random(rows) < 0.1, np.nan, rng.integers(0, 100, rows) / 2),
+        "many": rng.integers(0, rows, rows),
+        "grade": pd.Categorical(rng.choice(["A", "B", None], rows)),
+        "flag": rng.random(rows) < 0.5,
+    })
+    frame.loc[7, "cell_3"] = "x,y"  # a category that needs quotes
+    assert tables.csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")
