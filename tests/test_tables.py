@@ -149,7 +149,9 @@ def test_an_exam_cell_that_is_not_a_contract_value_stops_the_read_naming_it(tmp_
     assert tables.read(path)[["right_motor_C5", "vac"]].astype(str).values.tolist() == [["5", "Yes"], ["0**", "NT"]]
 
 
-def test_fast_writer_on_a_large_table_with_runs_of_few_and_many_distinct_values():
+@pytest.mark.parametrize("chunk_rows", [tables.CHUNK_ROWS, 999])  # the text is joined in pieces of rows
+def test_fast_writer_on_a_large_table_with_runs_of_few_and_many_distinct_values(chunk_rows, monkeypatch):
+    monkeypatch.setattr(tables, "CHUNK_ROWS", chunk_rows)
     # Adjacent coded columns are joined once per combination while the combinations stay few
     # (at most rows / 8): here some runs join, others stop at a column of many values.
     rng = np.random.default_rng(2024)

@@ -15,6 +15,7 @@ numeric columns are written as pandas writes them, and a text cell that is a pla
 import csv
 import json
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -146,10 +147,8 @@ def _fields(column: pd.Series) -> np.ndarray | None:
     """The column's CSV fields exactly as pandas.to_csv writes them (missing: empty), or None for
     a kind of column this does not cover (pandas then writes the table)."""
     coded = _coded_fields(column)
-    return None if coded is None else _decoded(coded)
-
-
-def _decoded(coded: tuple[np.ndarray | None, np.ndarray]) -> np.ndarray:
+    if coded is None:
+        return None
     codes, texts = coded
     return texts if codes is None else texts.take(codes)
 
@@ -162,7 +161,7 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
         categories = _fields(pd.Series(column.cat.categories))
         if categories is None:
             return None
-        codes = column.cat.codes.to_numpy().astype(np.int64)  # 8-bit codes would overflow when runs join
+        codes = column.cat.codes.to_numpy()
         return np.where(codes < 0, len(categories), codes), np.append(categories, "")
     if isinstance(dtype, pd.StringDtype):
         return None, quoted(column.to_numpy(dtype=object, na_value=""))
@@ -179,15 +178,15 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
     return None  # dates, float32, ...
 
 
-def _row_parts(columns: list[tuple[np.ndarray | None, np.ndarray]], rows: int) -> list[np.ndarray]:
-    """The fields to join into each row, with runs of adjacent coded columns joined already: a run
-    with few distinct combinations of values is joined once per combination, not once per row
-    (the 140 exam cells of 5 x 10^5 exams: 70 million joins, the slow part of writing them)."""
+def _row_parts(columns: list[tuple[np.ndarray | None, np.ndarray]], rows: int) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """The coded fields to join into each row, with runs of adjacent coded columns joined already:
+    a run with few distinct combinations of values is joined once per combination, not once per
+    row (the 140 exam cells of 5 x 10^5 exams: 70 million joins, the slow part of writing them)."""
     few = max(rows // 8, 64)
     parts, run = [], None
     for codes, texts in columns:
         if run is not None and run[0] is not None and codes is not None and len(run[1]) <= few:
-            combined = run[0] * len(texts) + codes
+            combined = run[0].astype(np.int64) * len(texts) + codes  # 8-bit codes would overflow
             joined_codes, distinct = pd.factorize(combined)
             if len(distinct) <= few:
                 left, right = np.divmod(distinct, len(texts))
@@ -195,26 +194,43 @@ def _row_parts(columns: list[tuple[np.ndarray | None, np.ndarray]], rows: int) -
                                                                           texts.take(right).tolist())], dtype=object)
                 continue
         if run is not None:
-            parts.append(_decoded(run))
+            parts.append(run)
         run = (codes, texts)
     if run is not None:
-        parts.append(_decoded(run))
+        parts.append(run)
     return parts
 
 
-def csv_text(frame: pd.DataFrame) -> str | None:
-    """The CSV that pandas.to_csv(index=False, lineterminator="\\n") writes (QUOTE_MINIMAL), joined
-    from per-column fields: several times faster on large tables; a bare carriage return is quoted
-    too (see `quoted`). None where it would not be the same text (see _coded_fields; one column,
-    whose empty field the csv module quotes)."""
+CHUNK_ROWS = 1 << 16  # rows joined at a time: a large table's text is never held whole
+
+
+def csv_chunks(frame: pd.DataFrame) -> Iterator[str] | None:
+    """The CSV that pandas.to_csv(index=False, lineterminator="\\n") writes (QUOTE_MINIMAL), in
+    pieces, joined from per-column fields: several times faster on large tables; a bare carriage
+    return is quoted too (see `quoted`). None where it would not be the same text (see
+    _coded_fields; one column, whose empty field the csv module quotes)."""
     if frame.shape[1] < 2 or not frame.columns.map(type).isin([str]).all():
         return None
     columns = [_coded_fields(frame.iloc[:, i]) for i in range(frame.shape[1])]
     if any(c is None for c in columns):
         return None
     parts = _row_parts(columns, len(frame))
-    lines = [",".join(quoted(np.asarray(frame.columns, dtype=object))), *map(",".join, zip(*parts))]
-    return "\n".join(lines) + "\n"
+    header = ",".join(quoted(np.asarray(frame.columns, dtype=object))) + "\n"
+
+    def chunks():
+        yield header
+        for start in range(0, len(frame), CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            fields = [texts[rows] if codes is None else texts.take(codes[rows]) for codes, texts in parts]
+            yield "\n".join(map(",".join, zip(*fields))) + "\n"
+
+    return chunks()
+
+
+def csv_text(frame: pd.DataFrame) -> str | None:
+    """csv_chunks as one text (None where pandas must write the table)."""
+    chunks = csv_chunks(frame)
+    return None if chunks is None else "".join(chunks)
 
 
 def write(frame: pd.DataFrame, path: Path) -> None:
@@ -225,16 +241,22 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     if _has_carriage_return(safe):
         _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL))
         return
-    text = csv_text(safe)
-    if text is None:
+    chunks = csv_chunks(safe)
+    if chunks is None:
         _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n"))
     else:
-        write_text(text, path)
+        write_text(chunks, path)
 
 
-def write_text(text: str, path: Path) -> None:
-    """The text as UTF-8, its line ends as they are (no translation: a CSV's quoted "\r" stays)."""
-    _atomically(path, lambda partial: partial.write_text(text, encoding="utf-8", newline=""))
+def write_text(text: str | Iterable[str], path: Path) -> None:
+    """The text (or its pieces) as UTF-8, its line ends as they are (no translation: a CSV's
+    quoted "\r" stays)."""
+
+    def write_to(partial: Path) -> None:
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            out.writelines([text] if isinstance(text, str) else text)
+
+    _atomically(path, write_to)
 
 
 def write_json(data: dict, path: Path) -> None:

@@ -186,9 +186,9 @@ def classify_file(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Totals as whole numbers (empty when not determinable), lists such as "C5,C6" quoted
-    (tables.csv_text: fields made once per category); written atomically (tables.write_text), so
+    (tables.csv_chunks: fields made once per category); written atomically (tables.write_text), so
     a failure never leaves a partial output."""
-    tables.write_text(tables.csv_text(frame.astype({column: "Int64" for column in isncsci.TOTAL_COLUMNS})), path)
+    tables.write_text(tables.csv_chunks(frame.astype({column: "Int64" for column in isncsci.TOTAL_COLUMNS})), path)
 
 
 def run(args: argparse.Namespace) -> int:
