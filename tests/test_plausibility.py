@@ -170,6 +170,43 @@ def test_a_table_is_checked_again_under_other_bounds(raw_dir, tmp_path):
         validate.load_table(raw_dir, "patients", Bounds(age=(0, 1)))
 
 
+def _reads(monkeypatch) -> list[str]:
+    """The files read from now on (by name)."""
+    read, files = validate.csvfile.read_table, []
+
+    def counted(path, *args):
+        files.append(Path(path).name)
+        return read(path, *args)
+
+    monkeypatch.setattr(validate.csvfile, "read_table", counted)
+    return files
+
+
+def test_on_a_cluster_the_check_keeps_no_table(raw_dir, tmp_path, monkeypatch):
+    assert check_once(raw_dir, Bounds(), tmp_path / "checked.json", [], keep_tables=False) is True
+    reads = _reads(monkeypatch)
+    validate.load_table(raw_dir, "scim")
+    assert "scim.csv" in reads
+
+
+def test_after_a_change_to_one_file_only_its_table_is_kept(raw_dir, tmp_path, monkeypatch):
+    record = tmp_path / "checked.json"
+    assert check_once(raw_dir, Bounds(), record, []) is True
+    set_cell(raw_dir, "scim.csv", 2, "item_01", "1")
+    _later(raw_dir / "scim.csv")
+    assert check_once(raw_dir, Bounds(), record, []) is True  # only the scim job will run again
+    reads = _reads(monkeypatch)
+    assert validate.load_table(raw_dir, "scim")["item_01"].iloc[0] == 1 and reads == []
+    validate.load_table(raw_dir, "isncsci")
+    assert "isncsci.csv" in reads
+    _later(raw_dir / "patients.csv")  # every table is checked against patients.csv: all kept
+    assert check_once(raw_dir, Bounds(), record, []) is True
+    reads.clear()
+    for name in validate.c.RAW_FILES:
+        validate.load_table(raw_dir, name)
+    assert reads == []
+
+
 def test_check_once_records_nothing_for_bad_data(raw_dir, tmp_path):
     record = tmp_path / "checked.json"
     set_cell(raw_dir, "scim.csv", 2, "item_01", "7")

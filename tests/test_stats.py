@@ -115,6 +115,18 @@ def test_describe_visit_without_any_data_gives_n_zero():
     assert empty["n"] == 0 and empty["n_missing"] == 7 and np.isnan(empty["mean"])
 
 
+def test_outcomes_of_several_types_and_names_given_once_are_all_described_and_compared():
+    # One pivot for all outcomes must not turn an Int64 column with a missing value into objects
+    # (a pivot of several columns gives them one type), nor read a one-shot iterable of names twice.
+    outcomes = pd.DataFrame({"patient_id": ["p1", "p1", "p2", "p2", "p3", "p3"], "visit": ["b", "f"] * 3,
+                             "x": pd.array([1, 2, None, 4, 5, 9], dtype="Int64"), "y": [1.5, 2.5, 2.0, 3.0, 0.5, 4.5]})
+    table = describe(outcomes, (name for name in ["x", "y"]), ["b", "f"]).set_index(["outcome", "visit"])
+    assert table.loc[("x", "b"), ["n", "n_missing", "mean"]].tolist() == [2, 1, 3.0]
+    assert table.loc[("y", "f"), ["n", "mean"]].tolist() == [3, 10 / 3]
+    changes = stats.paired_changes(outcomes, (name for name in ["x", "y"]), "b", ["f"], {"alpha": 0.05})
+    assert changes["outcome"].tolist() == ["x", "y"] and changes["n_pairs"].tolist() == [2, 3]
+
+
 # ----------------------------------------------------------------------------- Hodges-Lehmann
 
 

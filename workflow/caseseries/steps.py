@@ -71,7 +71,10 @@ def run(step, input, output, params, log_files) -> None:
 
 # glibc keeps what a job's thread freed in its per-thread arenas; the next jobs, in other threads,
 # do not reuse it. Trimmed after each job (10^5 patients: peak 1.3 -> 1.1 GB). No-op without glibc.
-_MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
+try:
+    _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+except (OSError, TypeError, AttributeError):  # macOS, musl, Windows
+    _MALLOC_TRIM = None
 
 
 def _give_back_freed_memory() -> None:

@@ -109,7 +109,11 @@ def _atomically(path: Path, write_to) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    write_to(partial)
+    try:
+        write_to(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(path)
 
 

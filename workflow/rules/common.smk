@@ -112,6 +112,8 @@ def check_raw_data():
             plausibility_bounds(config["plausibility"]),
             INTERIM / "raw_data_checked.json",
             VALIDATION_CODE,
+            # kept for the validate jobs only when they run in this process, not on a cluster
+            keep_tables=workflow.local_exec,
         )
     except ContractError as error:
         # The listing is the whole message: no Snakemake error block, no traceback.

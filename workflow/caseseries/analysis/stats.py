@@ -73,9 +73,11 @@ EXACT_CI_MAX_N = 49  # R's wilcox.test uses the exact signed-rank distribution f
 
 
 def _wide(outcomes: pd.DataFrame, outcome_names) -> pd.DataFrame:
-    """Patients x (outcome, visit); every patient of `outcomes` gets a row. One pivot for all
-    outcomes: the pivot, not the statistics, is the slow part for 10^5 patients."""
-    return outcomes.pivot(index="patient_id", columns="visit", values=list(outcome_names)).sort_index()
+    """Patients x (outcome, visit) as floats; every patient of `outcomes` gets a row. One pivot
+    for all outcomes (the pivot, not the statistics, is the slow part for 10^5 patients), of
+    floats: a pivot of several columns gives them one common type (Int64 and float: object)."""
+    scores = outcomes[["patient_id", "visit"]].assign(**{name: outcomes[name].astype(float) for name in outcome_names})
+    return scores.pivot(index="patient_id", columns="visit", values=list(outcome_names)).sort_index()
 
 
 def _column(wide: pd.DataFrame, visit: str) -> pd.Series:
@@ -94,6 +96,7 @@ def describe(outcomes: pd.DataFrame, outcome_names, visit_order) -> pd.DataFrame
     n_missing counts the patients of `outcomes` with no value at that visit (no row or NaN).
     """
     rows = []
+    outcome_names = list(outcome_names)
     all_wide = _wide(outcomes, outcome_names)
     for outcome in outcome_names:
         wide = all_wide[outcome]
@@ -435,6 +438,7 @@ def paired_changes(outcomes, outcome_names, baseline: str, followups, config: di
     """
     day_columns = day_columns or {}
     rows = []
+    outcome_names = list(outcome_names)
     all_wide = _wide(outcomes, outcome_names)
     for outcome in outcome_names:
         wide = all_wide[outcome]

@@ -562,7 +562,11 @@ _CHECKED: dict[str, tuple[Path, Bounds, dict, RawTable]] = {}
 
 
 def _file_state(path: Path) -> list[int] | None:
-    return [path.stat().st_size, path.stat().st_mtime_ns] if path.is_file() else None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _take_checked(raw_dir: Path, name: str, bounds: Bounds) -> RawTable | None:
@@ -580,28 +584,38 @@ def _take_checked(raw_dir: Path, name: str, bounds: Bounds) -> RawTable | None:
     return table if checked_dir == raw_dir.resolve() and checked_bounds == bounds and same_files else None
 
 
-def check_once(raw_dir: Path, bounds: Bounds, record: Path, code: list[Path]) -> bool:
+def check_once(raw_dir: Path, bounds: Bounds, record: Path, code: list[Path], keep_tables: bool = True) -> bool:
     """check_dataset, unless `record` shows that these very files (size and modification time),
     this validation code and these bounds passed already; a pass is recorded. Returns whether
-    the files were checked. The workflow calls it before starting any job. The clean tables are
-    kept for load_table in this process (see _CHECKED)."""
-    files = [raw_dir / file for file in (*c.RAW_FILES.values(), c.DATASET_DESCRIPTION)]
+    the files were checked. The workflow calls it before starting any job. With `keep_tables`
+    (jobs run in this process), the clean tables that their validate jobs will need are kept for
+    load_table (see _CHECKED): every table, unless only some files changed since the last pass."""
+    files = {name: raw_dir / file for name, file in (*c.RAW_FILES.items(), ("dataset", c.DATASET_DESCRIPTION))}
     state = {
-        "files": {str(p): _file_state(p) for p in files},
+        "files": {str(p): _file_state(p) for p in files.values()},
         "code": {str(p): p.stat().st_mtime_ns for p in map(Path, code)},
         "bounds": json.loads(json.dumps(asdict(bounds))),
     }
     try:
-        if json.loads(record.read_text(encoding="utf-8")) == state:
-            return False
+        last = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass  # no record yet, or an unreadable one: check
+        last = {}  # no record yet, or an unreadable one: check
+    if last == state:
+        return False
     tables, _, problems = _checked(raw_dir, bounds)
     if problems:
         raise ContractError(problems)
     _CHECKED.clear()
-    for name, table in tables.items():
-        _CHECKED[name] = (raw_dir.resolve(), bounds, state["files"], table)
+    if keep_tables:
+        def changed(name: str) -> bool:
+            return last.get("files", {}).get(str(files[name])) != state["files"][str(files[name])]
+
+        # The same code and bounds as the last pass: only the jobs of changed files (all, if
+        # patients.csv changed: every table is checked against it) run again.
+        everything = {k: last.get(k) for k in ("code", "bounds")} != {k: state[k] for k in ("code", "bounds")}
+        for name, table in tables.items():
+            if everything or changed("patients") or changed(name):
+                _CHECKED[name] = (raw_dir.resolve(), bounds, state["files"], table)
     record.parent.mkdir(parents=True, exist_ok=True)
     partial = record.with_name(record.name + ".partial")
     partial.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
