@@ -98,8 +98,6 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.1, 
 
 
 def mixed_frame(draw_rows: int, data) -> pd.DataFrame:
-    import numpy as np
-
     n = draw_rows
     texts = data.draw(st.lists(CELL_TEXT | st.none(), min_size=n, max_size=n))
     return pd.DataFrame({

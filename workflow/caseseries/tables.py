@@ -242,14 +242,13 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     safe = for_spreadsheets(frame)
     # Python's CSV writer quotes a cell with a line feed, but not one with only a carriage return
     # (our line end is "\n"), which a reader then takes for a line end: quote every cell then.
-    if _has_carriage_return(safe):
-        _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL))
-        return
-    chunks = csv_chunks(safe)
-    if chunks is None:
-        _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n"))
-    else:
+    carriage_return = _has_carriage_return(safe)
+    chunks = None if carriage_return else csv_chunks(safe)
+    if chunks is not None:
         write_text(chunks, path)
+        return
+    quoting = csv.QUOTE_ALL if carriage_return else csv.QUOTE_MINIMAL
+    _atomically(path, lambda partial: safe.to_csv(partial, index=False, lineterminator="\n", quoting=quoting))
 
 
 def write_text(text: str | Iterable[str], path: Path) -> None:

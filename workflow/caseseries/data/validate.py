@@ -607,14 +607,12 @@ def check_once(raw_dir: Path, bounds: Bounds, record: Path, code: list[Path], ke
         raise ContractError(problems)
     _CHECKED.clear()
     if keep_tables:
-        def changed(name: str) -> bool:
-            return last.get("files", {}).get(str(files[name])) != state["files"][str(files[name])]
-
         # The same code and bounds as the last pass: only the jobs of changed files (all, if
         # patients.csv changed: every table is checked against it) run again.
-        everything = {k: last.get(k) for k in ("code", "bounds")} != {k: state[k] for k in ("code", "bounds")}
+        changed = {name for name, p in files.items() if last.get("files", {}).get(str(p)) != state["files"][str(p)]}
+        every_job = "patients" in changed or any(last.get(key) != state[key] for key in ("code", "bounds"))
         for name, table in tables.items():
-            if everything or changed("patients") or changed(name):
+            if every_job or name in changed:
                 _CHECKED[name] = (raw_dir.resolve(), bounds, state["files"], table)
     record.parent.mkdir(parents=True, exist_ok=True)
     partial = record.with_name(record.name + ".partial")
