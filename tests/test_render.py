@@ -419,3 +419,51 @@ def test_pdf_tables_break_between_groups_and_small_tables_stay_whole(tmp_path):
     split = [group for group in range(1, 46) if len(pages_with(rf"row {group}\.\d ")) > 1]
     assert split == []  # each group of rows on one page
     assert len(pages_with(r"cell \d\.\d ")) == 1 and pages_with(r"cell ") == pages_with("A small table")
+
+
+def trials_at_the_foot_of_a_page(name: str, block, paragraphs: int, trials: int = 16, step_pt: int = 8) -> str:
+    """`trials` copies of `block(k)`, each on a new page after `paragraphs` of text and k * step_pt
+    points of space, so that the page break falls at every place in and around the block."""
+    filler = "\n\n".join(["A paragraph of text that fills the page. " * 12] * paragraphs)
+    return "\n\n".join(
+        f"{{{{< pagebreak >}}}}\n\nStart of {name} trial {k}. {filler}\n\n```{{=typst}}\n#v({k * step_pt}pt)\n```\n\n"
+        + block(k)
+        for k in range(trials)
+    )
+
+
+def test_a_caption_never_parts_from_its_table_or_figure_at_a_page_break(tmp_path):
+    # Typst alone left a table's caption at the foot of a page when the table began with a group
+    # of rows too tall for the rest of it (a patient's adverse events), and put a figure's caption
+    # on the page after its image (both checked with the template's fix taken out).
+    def table(k):
+        rows = [f"| {f'P{g}' if r == 1 else ''} | event {k}.{g}.{r} | {r} |" for g in range(1, 5) for r in range(1, 13)]
+        return "\n".join(["| Patient | Event | Grade |", "|:---|:---|---:|", *rows]) + f"\n\n: Events of trial {k}."
+
+    def figure(k):
+        return f"![Trajectories of trial {k}.](figures/trajectories.png)"
+
+    make_sample(tmp_path)  # draws figures/trajectories.png
+    qmd = tmp_path / "breaks.qmd"
+    qmd.write_text("---\ntitle: Page breaks\n---\n\n" + trials_at_the_foot_of_a_page("table", table, paragraphs=7)
+                   + trials_at_the_foot_of_a_page("figure", figure, paragraphs=6), encoding="utf-8")
+    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    texts = [page.extract_text() for page in pages]
+
+    def page_of(pattern):
+        (found,) = [i for i, text in enumerate(texts) if re.search(pattern, text)]
+        return found
+
+    trials = range(16)
+    for name, caption, start_of_block in [
+        ("table", "Events of trial {k}", "event {k}\\.1\\.1 "), ("figure", "Trajectories of trial {k}", None)
+    ]:
+        starts = [page_of(rf"Start of {name} trial {k}\.") for k in trials] + [len(pages)]
+        captions = [page_of(caption.format(k=k) + r"\.") for k in trials]
+        if start_of_block:
+            blocks = [page_of(start_of_block.format(k=k)) for k in trials]
+        else:  # each trial's image, between its start and the next trial's
+            blocks = [next(i for i in range(starts[k], starts[k + 1]) if pages[i].images) for k in trials]
+        assert captions == blocks, name
+        # The sweep crosses the page break: some trials fit on their first page, later ones do not.
+        assert {caption - start for caption, start in zip(captions, starts)} == {0, 1}, name
