@@ -467,3 +467,34 @@ def test_a_caption_never_parts_from_its_table_or_figure_at_a_page_break(tmp_path
         assert captions == blocks, name
         # The sweep crosses the page break: some trials fit on their first page, later ones do not.
         assert {caption - start for caption, start in zip(captions, starts)} == {0, 1}, name
+
+
+def text_below_the_body(page) -> list[str]:
+    """Text that typst drew below the bottom margin (2.4 cm) other than the page number: the end of
+    a block too tall for the page, off the paper or over the footer."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and y < 60 and not re.fullmatch(r"\d+ / \d+", text.strip()):
+            found.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_rows_too_many_for_one_page_break_instead_of_running_off_it(tmp_path):
+    # Kept whole, a patient's 120 events (one group) and a 38-row table of long text would not fit
+    # on a page: typst drew their last rows below it (each checked with its size estimate taken out).
+    group = [f"| {'P01' if r == 1 else ''} | event {r} | {r} |" for r in range(1, 121)]
+    long_text = " ".join(["a long adverse event description"] * 8)
+    short_table = [f"| P{r:02d} | {long_text} {r} | {r} |" for r in range(1, 39)]
+    header = ["| Patient | Event | Grade |", "|:---|:---|---:|"]
+    qmd = tmp_path / "tall.qmd"
+    qmd.write_text("---\ntitle: Tall tables\n---\n\nText.\n\n" + "\n".join(header + group) + "\n\n: Many events.\n\n"
+                   + "\n".join(header + short_table) + "\n\n: Long text.\n", encoding="utf-8")
+    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    assert [text for page in pages for text in text_below_the_body(page)] == []
+    text = "\n".join(page.extract_text() for page in pages)
+    assert [len(re.findall(rf"event {r}\b", text)) for r in range(1, 121)] == [1] * 120
+    assert [len(re.findall(rf"description {r}\b", text)) for r in range(1, 39)] == [1] * 38
