@@ -154,13 +154,18 @@ def _selected(scored: pd.DataFrame, keep: list[str], day_column: str) -> pd.Data
     return chosen[["patient_id", "visit", "day", *keep]].rename(columns={"day": day_column})
 
 
-def _gather(paths) -> pd.DataFrame:
-    """The per-site tables as one, in raw-file order."""
-    return pd.concat([tables.read(path) for path in paths], ignore_index=True).sort_values("line", ignore_index=True)
+def _gather(paths, columns=None) -> pd.DataFrame:
+    """The per-site tables as one (only `columns`, if given), in raw-file order."""
+    parts = [tables.read(path, columns) for path in paths]
+    return pd.concat(parts, ignore_index=True).sort_values("line", ignore_index=True)
+
+
+# What outcomes_by_visit takes from the scored ISNCSCI exams (not the left/right levels and zones).
+ISNCSCI_USED = ["patient_id", "day", "line", "recorded_ais", "standard", "visit", "visit_status", *ISNCSCI_KEEP]
 
 
 def outcomes_by_visit(input, output, params) -> None:
-    isncsci_scored = _gather(input.isncsci)
+    isncsci_scored = _gather(input.isncsci, ISNCSCI_USED)
     scim_scored = _gather(input.scim)
     patient_ids = sorted(tables.read(input.patients)["patient_id"])
     visit_names = [v["name"] for v in params.visits]

@@ -73,15 +73,18 @@ def from_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
     return _text_changed(frame, lambda text: text[1:] if text.startswith(TEXT_MARK) else None)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The table (only `columns`, in the file's order, if given) as written."""
     header = pd.read_csv(path, nrows=0).columns
+    if columns is not None:
+        header = header[header.isin(columns)]  # as usecols: the others are never parsed
     dtypes = {column: "string" for column in header if column in TEXT_COLUMNS or column.endswith(("_level", "_zpp", "_ids"))}
     # Exam cells (a handful of codes in up to 10^8 cells) as categoricals of the contract's values:
     # parsed without a string object per cell, and decoded by the ISNCSCI engine from their codes.
     coded = [column for column in header if column in CODED_COLUMNS]
     dtypes |= {column: EXAM_DTYPES[column] for column in coded}
     try:
-        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(path, usecols=None if columns is None else header, dtype=dtypes, keep_default_na=False, na_values=[""])
     except ValueError:  # pandas 4 will raise on a value outside the categories (pandas 3: missing)
         if problem := _other_exam_cells(path, coded):
             raise ValueError(problem) from None
@@ -157,6 +160,11 @@ def _fields(column: pd.Series) -> np.ndarray | None:
     return texts if codes is None else texts.take(codes)
 
 
+def _few(rows: int) -> int:
+    """At most this many distinct fields (or combinations) are worth joining once each."""
+    return max(rows // 8, 64)
+
+
 def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | None:
     """The column's fields as (codes, texts), field i being texts[codes[i]], for columns with few
     distinct values (categoricals, numbers); (None, fields) for text; None if not covered."""
@@ -168,6 +176,10 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
         codes = column.cat.codes.to_numpy()
         return np.where(codes < 0, len(categories), codes), np.append(categories, "")
     if isinstance(dtype, pd.StringDtype):
+        # Few distinct texts (visit names, grades, levels): coded like a categorical.
+        codes, distinct = pd.factorize(column, use_na_sentinel=True)
+        if len(distinct) <= _few(len(column)):
+            return np.where(codes < 0, len(distinct), codes), np.append(quoted(distinct.to_numpy(dtype=object)), "")
         return None, quoted(column.to_numpy(dtype=object, na_value=""))
     if (isinstance(dtype, np.dtype) and dtype.kind in "iub") or dtype == np.float64 or dtype in NULLABLE:
         # As pandas does for these: NumPy's texts (floats as their shortest repr), missing empty;
@@ -186,7 +198,7 @@ def _row_parts(columns: list[tuple[np.ndarray | None, np.ndarray]], rows: int) -
     """The coded fields to join into each row, with runs of adjacent coded columns joined already:
     a run with few distinct combinations of values is joined once per combination, not once per
     row (the 140 exam cells of 5 x 10^5 exams: 70 million joins, the slow part of writing them)."""
-    few = max(rows // 8, 64)
+    few = _few(rows)
     parts, run = [], None
     for codes, texts in columns:
         if run is not None and run[0] is not None and codes is not None and len(run[1]) <= few:
