@@ -26,3 +26,11 @@ def test_a_row_whose_site_has_no_planned_shard_is_an_error_not_a_silent_loss():
     rows = pd.DataFrame({"patient_id": ["P1", "P2"], "day": [0, 0]})
     with pytest.raises(ValueError, match="S_o_Paulo_2"):
         split_by_site(rows, PATIENTS, ["Oslo"])
+
+
+def test_a_row_of_a_patient_not_in_patients_is_an_error():
+    import pytest
+
+    rows = pd.DataFrame({"patient_id": ["P1", "P9"], "day": [0, 0]})
+    with pytest.raises(ValueError, match="unknown"):
+        split_by_site(rows, PATIENTS, ["Oslo", "S_o_Paulo_2"])

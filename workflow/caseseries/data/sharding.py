@@ -18,9 +18,11 @@ def split_by_site(assessments: pd.DataFrame, patients: pd.DataFrame, shards: lis
     """
     with_line = assessments.assign(line=range(2, len(assessments) + 2))
     shard_of = patients.set_index("patient_id")["site"].map(shard_name)
-    keys = with_line["patient_id"].map(shard_of)
-    unplanned = sorted(set(keys.dropna()) - set(shards))
-    if unplanned or keys.isna().any():
+    # Each row's shard as a code (a lookup, not a Python call per row: 5 x 10^5 exams); -1: unknown.
+    codes, found = pd.factorize(shard_of.reindex(with_line["patient_id"]).to_numpy())
+    unplanned = sorted(set(found) - set(shards))
+    if unplanned or (codes < 0).any():
         # Never drop rows silently: the planned shards must cover every site of every row.
         raise ValueError(f"rows of sites {unplanned or 'unknown'} have no planned shard (planned: {shards})")
-    return {shard: with_line[keys == shard] for shard in shards}
+    code_of = {shard: code for code, shard in enumerate(found)}
+    return {shard: with_line[codes == code_of.get(shard, -2)] for shard in shards}
