@@ -183,3 +183,5 @@ def test_a_read_of_some_columns_gives_them_as_a_full_read_does(tmp_path):
     assert list(some.columns) == ["patient_id", "right_motor_C5", "ais", "uems"]  # the file's order
     pd.testing.assert_frame_equal(some, full[list(some.columns)])
     assert some["patient_id"].tolist() == ["P1", "=P2"]  # the text guard is taken off as in a full read
+    with pytest.raises(ValueError, match="no column uems_typo"):
+        tables.read(tmp_path / "t.csv", ["patient_id", "uems_typo"])

@@ -77,6 +77,8 @@ def read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """The table (only `columns`, in the file's order, if given) as written."""
     header = pd.read_csv(path, nrows=0).columns
     if columns is not None:
+        if missing := [column for column in columns if column not in header]:
+            raise ValueError(f"{path}: no column {', '.join(missing)}")
         header = header[header.isin(columns)]  # as usecols: the others are never parsed
     dtypes = {column: "string" for column in header if column in TEXT_COLUMNS or column.endswith(("_level", "_zpp", "_ids"))}
     # Exam cells (a handful of codes in up to 10^8 cells) as categoricals of the contract's values:
@@ -166,8 +168,8 @@ def _few(rows: int) -> int:
 
 
 def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | None:
-    """The column's fields as (codes, texts), field i being texts[codes[i]], for columns with few
-    distinct values (categoricals, numbers); (None, fields) for text; None if not covered."""
+    """The column's fields as (codes, texts), field i being texts[codes[i]], for categoricals,
+    numbers and text with few distinct values; (None, fields) for other text; None if not covered."""
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = _fields(pd.Series(column.cat.categories))
@@ -176,10 +178,13 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
         codes = column.cat.codes.to_numpy()
         return np.where(codes < 0, len(categories), codes), np.append(categories, "")
     if isinstance(dtype, pd.StringDtype):
-        # Few distinct texts (visit names, grades, levels): coded like a categorical.
-        codes, distinct = pd.factorize(column, use_na_sentinel=True)
-        if len(distinct) <= _few(len(column)):
-            return np.where(codes < 0, len(distinct), codes), np.append(quoted(distinct.to_numpy(dtype=object)), "")
+        # Few distinct texts (visit names, grades, levels): coded like a categorical. Ids and free
+        # text are not worth coding, which a look at the first rows tells.
+        head = column.iloc[:1024]
+        if head.nunique(dropna=False) <= _few(len(head)):
+            codes, distinct = pd.factorize(column, use_na_sentinel=True)
+            if len(distinct) <= _few(len(column)):
+                return np.where(codes < 0, len(distinct), codes), np.append(quoted(distinct.to_numpy(dtype=object)), "")
         return None, quoted(column.to_numpy(dtype=object, na_value=""))
     if (isinstance(dtype, np.dtype) and dtype.kind in "iub") or dtype == np.float64 or dtype in NULLABLE:
         # As pandas does for these: NumPy's texts (floats as their shortest repr), missing empty;

@@ -25,4 +25,5 @@ def split_by_site(assessments: pd.DataFrame, patients: pd.DataFrame, shards: lis
         # Never drop rows silently: the planned shards must cover every site of every row.
         raise ValueError(f"rows of sites {unplanned or 'unknown'} have no planned shard (planned: {shards})")
     code_of = {shard: code for code, shard in enumerate(found)}
+    # A planned site without rows gets an empty frame (-2 is no row's code).
     return {shard: with_line[codes == code_of.get(shard, -2)] for shard in shards}
