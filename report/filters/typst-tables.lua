@@ -67,6 +67,8 @@ local function text_lines(blocks)
   return lines
 end
 
+local SPACE = char_width(0x20)
+
 -- Lines taken by `lines` wrapped word by word at `width` characters (a longer word breaks).
 local function wrapped(lines, width)
   local count = 0
@@ -75,8 +77,8 @@ local function wrapped(lines, width)
     count = count + 1
     for word in line:gmatch("%S+") do
       local w = text_width(word)
-      if used > 0 and used + char_width(0x20) + w <= width then
-        used = used + char_width(0x20) + w
+      if used > 0 and used + SPACE + w <= width then
+        used = used + SPACE + w
       else
         if used > 0 then count = count + 1 end
         local extra = math.ceil(w / width) - 1
@@ -140,28 +142,33 @@ local function is_empty(cell)
   return true
 end
 
--- Height of a row from column `first` on (2: without the label, which spans its group).
-local function row_height(lines_by_column, widths, first)
+local function height(lines)
+  return ONE_LINE_ROW_PT + NEXT_LINE_PT * (lines - 1)
+end
+
+-- Lines of a row: those of its tallest cell from column `first` on (2: without the label).
+local function row_lines(lines_by_column, widths, first)
   local lines = 1
   for c = first, #lines_by_column do lines = math.max(lines, wrapped(lines_by_column[c], widths[c])) end
-  return ONE_LINE_ROW_PT + NEXT_LINE_PT * (lines - 1)
+  return lines
 end
 
 -- Merge each run "label, empty, empty, ..." in the first column into one row-spanning cell, if
 -- the run fits on a page under the header (the first also with the caption). Returns the height
--- of the rows as laid out.
+-- of the rows as laid out: merged, the label spans the run's rows instead of widening the first.
 local function group_rows(rows, lines, widths, header_pt, caption_pt)
   local total, i = 0, 1
   while i <= #rows do
     local j = i + 1
     while j <= #rows and is_empty(rows[j].cells[1]) do j = j + 1 end
-    local apart, together = 0, row_height({ lines[i][1] }, widths, 1)
-    local rest = 0
+    local label = wrapped(lines[i][1], widths[1])
+    local apart, rest = 0, 0
     for k = i, j - 1 do
-      apart = apart + row_height(lines[k], widths, 1)
-      rest = rest + row_height(lines[k], widths, 2)
+      local others = row_lines(lines[k], widths, 2)
+      apart = apart + height(math.max(k == i and label or 1, others))
+      rest = rest + height(others)
     end
-    together = math.max(together, rest)
+    local together = math.max(height(label), rest)
     local above = header_pt + (i == 1 and caption_pt or 0)
     if j - i > 1 and not is_empty(rows[i].cells[1]) and above + together <= PAGE_BODY_PT then
       rows[i].cells[1].row_span = j - i
@@ -192,7 +199,7 @@ local function Table(tbl)
   local widths = column_widths(tbl, all_lines)
 
   local header_pt = 0
-  for _, lines in ipairs(head_lines) do header_pt = header_pt + row_height(lines, widths, 1) end
+  for _, lines in ipairs(head_lines) do header_pt = header_pt + height(row_lines(lines, widths, 1)) end
   local caption_pt = CAPTION_SPACE_PT + CAPTION_LINE_PT * wrapped(text_lines(tbl.caption.long), CAPTION_CHARS)
   local n_rows, total_pt = 0, caption_pt + header_pt
   for b, body in ipairs(tbl.bodies) do

@@ -167,6 +167,11 @@ def _few(rows: int) -> int:
     return max(rows // 8, 64)
 
 
+def _missing_as_empty(codes: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and texts with code -1 (missing) pointing at an empty field appended to the texts."""
+    return np.where(codes < 0, len(texts), codes), np.append(texts, "")
+
+
 def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | None:
     """The column's fields as (codes, texts), field i being texts[codes[i]], for categoricals,
     numbers and text with few distinct values; (None, fields) for other text; None if not covered."""
@@ -175,8 +180,7 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
         categories = _fields(pd.Series(column.cat.categories))
         if categories is None:
             return None
-        codes = column.cat.codes.to_numpy()
-        return np.where(codes < 0, len(categories), codes), np.append(categories, "")
+        return _missing_as_empty(column.cat.codes.to_numpy(), categories)
     if isinstance(dtype, pd.StringDtype):
         # Few distinct texts (visit names, grades, levels): coded like a categorical. Ids and free
         # text are not worth coding, which a look at the first rows tells.
@@ -184,7 +188,7 @@ def _coded_fields(column: pd.Series) -> tuple[np.ndarray | None, np.ndarray] | N
         if head.nunique(dropna=False) <= _few(len(head)):
             codes, distinct = pd.factorize(column, use_na_sentinel=True)
             if len(distinct) <= _few(len(column)):
-                return np.where(codes < 0, len(distinct), codes), np.append(quoted(distinct.to_numpy(dtype=object)), "")
+                return _missing_as_empty(codes, quoted(distinct.to_numpy(dtype=object)))
         return None, quoted(column.to_numpy(dtype=object, na_value=""))
     if (isinstance(dtype, np.dtype) and dtype.kind in "iub") or dtype == np.float64 or dtype in NULLABLE:
         # As pandas does for these: NumPy's texts (floats as their shortest repr), missing empty;
