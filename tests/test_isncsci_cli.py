@@ -166,3 +166,28 @@ def test_written_fields_read_back_as_the_classified_texts_for_keys_that_need_quo
     text = (tmp_path / "out.csv").read_bytes().decode("utf-8")
     assert '\n"P\r4",' in text and "\nP5," in text and text.startswith("patient_id,day,")
     assert list(pd.read_csv(tmp_path / "out.csv", dtype=str)["patient_id"]) == ids
+
+
+def test_a_large_file_read_in_blocks_of_rows_gives_the_same_exams(tmp_path, monkeypatch):
+    # Above BLOCK_BYTES a plain file is cut into blocks of whole rows, parsed in threads. Cut small
+    # here: every block must give the cells pandas reads, and a bad row in a later block is found.
+    from oracle import generate
+
+    exams = generate.exams(300, seed=6).drop(columns="pattern").astype(str)
+    exams.insert(0, "day", [str(d) for d in range(-10, 290)])
+    exams.insert(0, "patient_id", [f"P{i}" for i in range(300)])  # ids of 2 to 4 characters
+    path = tmp_path / "exams.csv"
+    exams.to_csv(path, index=False)
+    monkeypatch.setattr(isncsci_cli, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(isncsci_cli.os, "cpu_count", lambda: 7)
+    text = path.read_text()
+    assert len(isncsci_cli._row_blocks(bytearray(text.encode()), text.index("\n") + 1, len(text))) - 1 == 7
+    as_read = isncsci_cli._read_plain(path)
+    by_pandas = pd.read_csv(path, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(as_read.astype(str), by_pandas, check_dtype=False)
+    *rows, last = text.splitlines(keepends=True)
+    cells = last.rstrip("\n").split(",")
+    for name, bad in {"bad cell": ",".join([*cells[:2], "9", *cells[3:]]) + "\n",  # column 3: an exam cell
+                      "short row": ",".join(cells[:-1]) + "\n", "blank line": "\n" + last}.items():
+        (tmp_path / "bad.csv").write_text("".join(rows) + bad)
+        assert isncsci_cli._read_plain(tmp_path / "bad.csv") is None, name

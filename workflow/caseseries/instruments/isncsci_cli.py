@@ -6,14 +6,17 @@ file, missing columns, illegal values) is reported on stderr, every problem at o
 code 2 and no output file.
 
 Speed (issue 13: 10^5 exams in <= 1.5 s): a plain file (UTF-8, no quotes, no CR, one row per line,
-every cell legal) is read by `_read_plain`, which finds the cells with NumPy on the raw bytes and
-turns the exam cells straight into categorical codes, and the result is written from per-column
-field texts (tables.quoted, once per category). Anything else (and every file with a problem)
-takes the pandas path, which reports the problems; both paths give the same output.
+every cell legal) is read by `_read_plain`, which finds the cells with NumPy on the raw bytes, in
+blocks of rows parsed in threads, and turns the exam cells straight into categorical codes; the
+result is written from per-column field texts (tables.quoted, once per category). Anything else
+(and every file with a problem) takes the pandas path, which reports the problems; both paths give
+the same output.
 """
 
 import argparse
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -133,15 +136,51 @@ def _read_plain(path: Path) -> pd.DataFrame | None:
     if buffer[size - 1] != NEWLINE:
         buffer[size] = NEWLINE
         size += 1
-    body = data[header_end + 1:]  # a view; the 4 padding bytes are 0
-    ends = np.flatnonzero((body[:size - header_end - 1] == COMMA) | (body[:size - header_end - 1] == NEWLINE))
-    ends = ends.astype(np.int32 if size < 2**31 else np.int64)
+    # Blocks of whole rows, parsed in threads, as NumPy releases the GIL (10^5 exams, 2 cores:
+    # 0.65 -> 0.45 s). Each block is a view with the 4 bytes after it (the next block's or padding).
+    cuts = _row_blocks(buffer, header_end + 1, size)
+    with ThreadPoolExecutor(len(cuts) - 1) as pool:
+        blocks = list(pool.map(lambda start, end: _parse_rows(data[start:end + 4], end - start, names),
+                               cuts[:-1], cuts[1:]))
+    if any(block is None for block in blocks):
+        return None
+    columns = {}
+    for column, first in blocks[0].items():
+        joined = np.concatenate([block[column] for block in blocks]) if len(blocks) > 1 else first
+        if column in KEY_COLUMNS:
+            columns[column] = joined
+        else:
+            dtype = COLUMN_DTYPES[_allowed_values(column)]
+            columns[column] = pd.Categorical.from_codes(joined, dtype=dtype, validate=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+BLOCK_BYTES = 1 << 22  # a block per 4 MB, at most one per core
+
+
+def _row_blocks(buffer: bytearray, start: int, end: int) -> list[int]:
+    """Offsets that cut buffer[start:end] into blocks of whole rows (each cut just after a newline)."""
+    count = max(1, min(os.cpu_count() or 1, (end - start) // BLOCK_BYTES))
+    cuts = [start]
+    for k in range(1, count):
+        cut = buffer.find(b"\n", start + (end - start) * k // count, end) + 1
+        if cuts[-1] < cut < end:
+            cuts.append(cut)
+    return cuts + [end]
+
+
+def _parse_rows(block: np.ndarray, length: int, names: list[str]) -> dict[str, np.ndarray] | None:
+    """The key columns' texts and the checked columns' category codes of the whole rows in
+    block[:length] (block has 4 more bytes); None if a row is not plain or a cell not allowed."""
+    body = block[:length]
+    ends = np.flatnonzero((body == COMMA) | (body == NEWLINE))
+    ends = ends.astype(np.int32 if length < 2**31 else np.int64)
     if len(ends) % len(names):
         return None
     rows = len(ends) // len(names)
     if (body[ends[len(names) - 1::len(names)]] != NEWLINE).any() or np.count_nonzero(body == NEWLINE) != rows:
         return None  # a row with too many or too few cells, or a blank line
-    legal = _legal_index(body, ends).reshape(rows, len(names)).T.copy()  # (columns, rows)
+    legal = _legal_index(block, ends).reshape(rows, len(names)).T.copy()  # (columns, rows)
     ends = ends.reshape(rows, len(names))
     columns = {}
     checked = contract.ISNCSCI_EXAM_COLUMNS + tuple(c for c in contract.NONKEY_MUSCLE_COLUMNS if c in names)
@@ -149,16 +188,15 @@ def _read_plain(path: Path) -> pd.DataFrame | None:
         i = names.index(column)
         if column in KEY_COLUMNS:
             starts = ends[:, i - 1] + 1 if i else np.r_[0, ends[:-1, -1] + 1]
-            columns[column] = _texts(body, starts, ends[:, i])
+            columns[column] = _texts(block, starts, ends[:, i])
             if columns[column] is None:
                 return None
             continue
-        values = _allowed_values(column)
-        codes = COLUMN_CODES[values].take(legal[i])
+        codes = COLUMN_CODES[_allowed_values(column)].take(legal[i])
         if (codes < 0).any():
             return None
-        columns[column] = pd.Categorical.from_codes(codes, dtype=COLUMN_DTYPES[values], validate=False)
-    return pd.DataFrame(columns, copy=False)
+        columns[column] = codes
+    return columns
 
 
 def _read_with_pandas(exams_path: Path) -> tuple[pd.DataFrame | None, list[str]]:
