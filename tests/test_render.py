@@ -499,6 +499,9 @@ def test_rows_too_many_for_one_page_break_instead_of_running_off_it(tmp_path):
     assert [text for page in pages for text in text_below_the_body(page)] == []
     text = "\n".join(page.extract_text() for page in pages)
     assert [len(re.findall(rf"event {r}\b", text)) for r in range(1, 121)] == [1] * 120
+    # The group breaks between its rows, and each of them names its patient, on every page.
+    rows = [line for page in pages for line in page.extract_text().splitlines() if re.search(r"event \d+\b", line)]
+    assert len(rows) == 120 and all(line.startswith("P01 ") for line in rows), rows[:3]
     assert [len(re.findall(rf"description {r}\b", text)) for r in range(1, 39)] == [1] * 38
 
 

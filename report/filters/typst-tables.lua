@@ -9,8 +9,9 @@ typst-tables.lua: page breaks in tables of the PDF (typst) that leave no row alo
     to the next page with its caption instead of breaking.
   * Neither is done when the rows would not fit on one page (a patient with many adverse
     events, long free text): typst would draw the end of an unbreakable block below the page,
-    where no reader sees it. Such a group or table breaks between its rows instead. The first
-    group must fit with the caption, which sticks to the table.
+    where no reader sees it. Such a group or table breaks between its rows instead, and each row
+    of such a group repeats the label. The first group must fit with the caption, which sticks
+    to the table.
 
 Other formats are left alone.
 ]]
@@ -165,16 +166,25 @@ local function group_rows(rows, lines, widths, header_pt, caption_pt)
     local apart, rest = 0, 0
     for k = i, j - 1 do
       local others = row_lines(lines[k], widths, 2)
-      apart = apart + height(math.max(k == i and label or 1, others))
+      apart = apart + height(math.max(label, others))
       rest = rest + height(others)
     end
     local together = math.max(height(label), rest)
     local above = header_pt + (i == 1 and caption_pt or 0)
-    if j - i > 1 and not is_empty(rows[i].cells[1]) and above + together <= PAGE_BODY_PT then
+    local group = j - i > 1 and not is_empty(rows[i].cells[1])
+    if group and above + together <= PAGE_BODY_PT then
       rows[i].cells[1].row_span = j - i
       for k = i + 1, j - 1 do rows[k].cells:remove(1) end
       total = total + together
     else
+      -- A group that breaks between its rows names its label in each of them: a page may begin
+      -- inside it, and its rows must not be read as another patient's or outcome's.
+      if group then
+        local first = rows[i].cells[1]
+        for k = i + 1, j - 1 do
+          rows[k].cells[1] = pandoc.Cell(first.contents:clone(), first.alignment, 1, 1, first.attr)
+        end
+      end
       total = total + apart
     end
     i = j
