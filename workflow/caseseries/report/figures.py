@@ -181,16 +181,18 @@ def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: di
     np.random.seed(seed)  # seaborn's stripplot jitter draws from NumPy's global generator
     fig, axes = _grid(len(outcome_labels))
     order = list(visit_labels)
-    label_order = [visit_labels[v] for v in order]
-    # Visits as categories: seaborn groups by them in every panel (10^5 patients: texts were slow).
-    data = outcomes[list(outcome_labels)].assign(
-        visit_label=pd.Categorical(outcomes["visit"].map(visit_labels), categories=list(dict.fromkeys(label_order))))
+    # Visits at positions 0, 1, ... of a numeric axis (native_scale), labelled below: seaborn then
+    # groups numbers, instead of making a text of each of 10^5 visit labels in every panel.
+    position = outcomes["visit"].map({v: i for i, v in enumerate(order)}).to_numpy(dtype=float, na_value=np.nan)
+    data = outcomes[list(outcome_labels)].assign(position=position)
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
-        sns.boxplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.85", width=0.55,
+        sns.boxplot(data=data, x="position", y=outcome, native_scale=True, ax=ax, color="0.85", width=0.55,
                     fliersize=0 if show_points else 1)
         if show_points:
-            sns.stripplot(data=data, x="visit_label", y=outcome, order=label_order, ax=ax, color="0.15", size=3,
+            sns.stripplot(data=data, x="position", y=outcome, native_scale=True, ax=ax, color="0.15", size=3,
                           jitter=0.12)
+        ax.set_xticks(range(len(order)), [visit_labels[v] for v in order])
+        ax.set_xlim(-0.5, len(order) - 0.5)
         _title(ax, label)
         ax.set_xlabel("")
         ax.tick_params(axis="x", labelsize=7.5)
