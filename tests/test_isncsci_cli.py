@@ -179,7 +179,7 @@ def test_a_large_file_read_in_blocks_of_rows_gives_the_same_exams(tmp_path, monk
     path = tmp_path / "exams.csv"
     exams.to_csv(path, index=False)
     monkeypatch.setattr(isncsci_cli, "BLOCK_BYTES", 4096)
-    monkeypatch.setattr(isncsci_cli.os, "cpu_count", lambda: 7)
+    monkeypatch.setattr(isncsci_cli, "_usable_cores", lambda: 7)
     text = path.read_text()
     assert len(isncsci_cli._row_blocks(bytearray(text.encode()), text.index("\n") + 1, len(text))) - 1 == 7
     as_read = isncsci_cli._read_plain(path)

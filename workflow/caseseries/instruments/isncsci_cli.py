@@ -158,9 +158,14 @@ def _read_plain(path: Path) -> pd.DataFrame | None:
 BLOCK_BYTES = 1 << 22  # a block per 4 MB, at most one per core
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (a SLURM job's share of a node, not the whole node)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _row_blocks(buffer: bytearray, start: int, end: int) -> list[int]:
     """Offsets that cut buffer[start:end] into blocks of whole rows (each cut just after a newline)."""
-    count = max(1, min(os.cpu_count() or 1, (end - start) // BLOCK_BYTES))
+    count = max(1, min(_usable_cores(), (end - start) // BLOCK_BYTES))
     cuts = [start]
     for k in range(1, count):
         cut = buffer.find(b"\n", start + (end - start) * k // count, end) + 1
