@@ -126,3 +126,22 @@ def test_the_cohort_trajectories_draw_the_median_band_and_one_median_line_per_si
     one_site = figures.median_trajectories(outcomes.assign(site="S1"), {"motor_total": "Motor"},
                                            {"baseline": 0, "day90": 90})
     assert not [line for line in one_site.axes[0].get_lines() if line.get_color() == "0.7"]
+
+
+@pytest.mark.parametrize("occurring", [["baseline", "day90", "day180"], ["baseline", "day180"], ["day90"]])
+def test_each_visit_box_sits_in_its_own_slot_whatever_visits_occur(occurring):
+    # Visits are drawn at positions 0, 1, 2 under their labels. A box is 0.55 of a slot wide and
+    # centred on its visit, also when a visit in between never occurs (the smallest gap is then 2).
+    visit_labels = {"baseline": "Pre-infusion", "day90": "Day 90", "day180": "Day 180"}
+    values = {"baseline": [10, 20, 30], "day90": [15, 25, 35], "day180": [20, 30, 40]}
+    outcomes = pd.DataFrame([(f"P{i}", visit, value) for visit in occurring for i, value in enumerate(values[visit])],
+                            columns=["patient_id", "visit", "motor_total"])
+    for show_points in (True, False):
+        ax = figures.distributions(outcomes, {"motor_total": "Motor"}, visit_labels, seed=1,
+                                   show_points=show_points).axes[0]
+        boxes = [patch.get_path().get_extents() for patch in ax.patches]
+        position = {visit: i for i, visit in enumerate(visit_labels)}
+        assert [(round(box.x0, 3), round(box.x1, 3)) for box in boxes] == [
+            (round(position[visit] - 0.275, 3), round(position[visit] + 0.275, 3)) for visit in occurring]
+        assert [tick.get_text() for tick in ax.get_xticklabels()] == list(visit_labels.values())
+        assert ax.get_xlim() == (-0.5, 2.5)

@@ -505,6 +505,18 @@ def test_rows_too_many_for_one_page_break_instead_of_running_off_it(tmp_path):
     assert [len(re.findall(rf"description {r}\b", text)) for r in range(1, 39)] == [1] * 38
 
 
+def test_a_footnote_of_a_repeated_label_is_printed_once(tmp_path):
+    # A breaking group repeats its label in each row, but not the label's footnote.
+    group = [f"| {'P01^[Withdrew on day 30.]' if r == 1 else ''} | event {r} | {r} |" for r in range(1, 81)]
+    qmd = tmp_path / "note.qmd"
+    qmd.write_text("---\ntitle: Footnote\n---\n\n" + "\n".join(["| Patient | Event | Grade |", "|:---|:---|---:|", *group])
+                   + "\n\n: Events.\n", encoding="utf-8")
+    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    text = "\n".join(page.extract_text() for page in pages)
+    assert len(pages) > 1 and text.count("Withdrew on day 30.") == 1
+    assert len(re.findall(r"^P01\S* event \d+", text, re.M)) == 80
+
+
 def random_table(rng, t: int) -> tuple[str, int]:
     """A table of random shape and text (capitals, long words, empty cells) whose rows come in
     groups under a first-column label; each row ends with its marker R<t>x<row>."""

@@ -178,11 +178,14 @@ local function group_rows(rows, lines, widths, header_pt, caption_pt)
       total = total + together
     else
       -- A group that breaks between its rows names its label in each of them: a page may begin
-      -- inside it, and its rows must not be read as another patient's or outcome's.
+      -- inside it, and its rows must not be read as another patient's or outcome's. (A footnote
+      -- of the label stays in its first row; an empty cell's column span is kept.)
       if group then
-        local first = rows[i].cells[1]
+        local label_text = rows[i].cells[1].contents:walk({ Note = function() return {} end })
         for k = i + 1, j - 1 do
-          rows[k].cells[1] = pandoc.Cell(first.contents:clone(), first.alignment, 1, 1, first.attr)
+          local empty = rows[k].cells[1]
+          rows[k].cells[1] = pandoc.Cell(label_text:clone(), rows[i].cells[1].alignment, 1, empty.col_span,
+                                         rows[i].cells[1].attr)
         end
       end
       total = total + apart

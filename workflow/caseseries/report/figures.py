@@ -185,12 +185,16 @@ def distributions(outcomes: pd.DataFrame, outcome_labels: dict, visit_labels: di
     # groups numbers, instead of making a text of each of 10^5 visit labels in every panel.
     position = outcomes["visit"].map({v: i for i, v in enumerate(order)}).to_numpy(dtype=float, na_value=np.nan)
     data = outcomes[list(outcome_labels)].assign(position=position)
+    # seaborn scales widths by the smallest gap between the positions that occur (2 if no visit
+    # next to another occurs); divided out, a box is 0.55 of a visit's slot whatever occurs.
+    present = np.unique(position[~np.isnan(position)])
+    unit = float(np.diff(present).min()) if len(present) > 1 else 1.0
     for ax, (outcome, label) in zip(axes, outcome_labels.items()):
-        sns.boxplot(data=data, x="position", y=outcome, native_scale=True, ax=ax, color="0.85", width=0.55,
+        sns.boxplot(data=data, x="position", y=outcome, native_scale=True, ax=ax, color="0.85", width=0.55 / unit,
                     fliersize=0 if show_points else 1)
         if show_points:
             sns.stripplot(data=data, x="position", y=outcome, native_scale=True, ax=ax, color="0.15", size=3,
-                          jitter=0.12)
+                          jitter=0.12 / unit)
         ax.set_xticks(range(len(order)), [visit_labels[v] for v in order])
         ax.set_xlim(-0.5, len(order) - 0.5)
         _title(ax, label)
