@@ -128,6 +128,8 @@ def test_the_cohort_trajectories_draw_the_median_band_and_one_median_line_per_si
     assert not [line for line in one_site.axes[0].get_lines() if line.get_color() == "0.7"]
 
 
+# seaborn 0.13.2 still passes matplotlib 3.11 the deprecated `vert=` (its concern, not this test's)
+@pytest.mark.filterwarnings("ignore:vert. bool was deprecated")
 @pytest.mark.parametrize("occurring", [["baseline", "day90", "day180"], ["baseline", "day180"], ["day90"]])
 def test_each_visit_box_sits_in_its_own_slot_whatever_visits_occur(occurring):
     # Visits are drawn at positions 0, 1, 2 under their labels. A box is 0.55 of a slot wide and
