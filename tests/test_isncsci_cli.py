@@ -28,6 +28,17 @@ def complete_c5_row(patient_id="P02", day="90") -> dict:
     return row | {"vac": "No", "dap": "No"}
 
 
+def generated_exams(path, seed: int, ids: list[str]):
+    """A plain CSV of len(ids) generated exams (tests/oracle/generate.py), days -10, -9, ..."""
+    from oracle import generate
+
+    exams = generate.exams(len(ids), seed=seed).drop(columns="pattern").astype(str)
+    exams.insert(0, "day", [str(d) for d in range(-10, len(ids) - 10)])
+    exams.insert(0, "patient_id", ids)
+    exams.to_csv(path, index=False)
+    return path
+
+
 def write(tmp_path, rows, name="exams.csv"):
     path = tmp_path / name
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -92,13 +103,7 @@ def test_cli_keeps_nt_and_lists_possible_values(tmp_path):
 def test_fast_and_pandas_paths_write_the_same_bytes(tmp_path):
     # A plain file takes the NumPy fast path; the same exams with a quoted cell, Windows line
     # endings or a byte-order mark take the pandas path. Every variant must give the same output.
-    from oracle import generate
-
-    exams = generate.exams(300, seed=5).drop(columns="pattern").astype(str)
-    exams.insert(0, "day", [str(d) for d in range(-10, 290)])
-    exams.insert(0, "patient_id", [f"P{i:03d}" for i in range(300)])
-    plain = tmp_path / "plain.csv"
-    exams.to_csv(plain, index=False)
+    plain = generated_exams(tmp_path / "plain.csv", 5, [f"P{i:03d}" for i in range(300)])
     text = plain.read_text()
     variants = {
         "quoted": text.replace("\nP000,", '\n"P000",', 1),
@@ -171,13 +176,7 @@ def test_written_fields_read_back_as_the_classified_texts_for_keys_that_need_quo
 def test_a_large_file_read_in_blocks_of_rows_gives_the_same_exams(tmp_path, monkeypatch):
     # Above BLOCK_BYTES a plain file is cut into blocks of whole rows, parsed in threads. Cut small
     # here: every block must give the cells pandas reads, and a bad row in a later block is found.
-    from oracle import generate
-
-    exams = generate.exams(300, seed=6).drop(columns="pattern").astype(str)
-    exams.insert(0, "day", [str(d) for d in range(-10, 290)])
-    exams.insert(0, "patient_id", [f"P{i}" for i in range(300)])  # ids of 2 to 4 characters
-    path = tmp_path / "exams.csv"
-    exams.to_csv(path, index=False)
+    path = generated_exams(tmp_path / "exams.csv", 6, [f"P{i}" for i in range(300)])  # ids of 2 to 4 characters
     monkeypatch.setattr(isncsci_cli, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(isncsci_cli, "_usable_cores", lambda: 7)
     text = path.read_text()

@@ -411,8 +411,7 @@ def test_pdf_tables_break_between_groups_and_small_tables_stay_whole(tmp_path):
         + "\n\n: A small table. {#tbl-small}\n\nSee @tbl-small and @tbl-long.\n",
         encoding="utf-8",
     )
-    out = rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")
-    pages = [page.extract_text() for page in PdfReader(out["pdf"]).pages]
+    pages = [page.extract_text() for page in embedded_pdf_pages(qmd, tmp_path)]
 
     def pages_with(pattern):
         return {i for i, page in enumerate(pages) if re.search(pattern, page)}
@@ -421,6 +420,11 @@ def test_pdf_tables_break_between_groups_and_small_tables_stay_whole(tmp_path):
     split = [group for group in range(1, 46) if len(pages_with(rf"row {group}\.\d ")) > 1]
     assert split == []  # each group of rows on one page
     assert len(pages_with(r"cell \d\.\d ")) == 1 and pages_with(r"cell ") == pages_with("A small table")
+
+
+def embedded_pdf_pages(qmd: Path, tmp_path: Path) -> list:
+    """The pages of `qmd` rendered to PDF by the embedded engine (pandoc + typst)."""
+    return PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
 
 
 def trials_at_the_foot_of_a_page(name: str, block, paragraphs: int, trials: int = 16, step_pt: int = 8) -> str:
@@ -449,7 +453,7 @@ def test_a_caption_never_parts_from_its_table_or_figure_at_a_page_break(tmp_path
     qmd = tmp_path / "breaks.qmd"
     qmd.write_text("---\ntitle: Page breaks\n---\n\n" + trials_at_the_foot_of_a_page("table", table, paragraphs=7)
                    + trials_at_the_foot_of_a_page("figure", figure, paragraphs=6), encoding="utf-8")
-    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    pages = embedded_pdf_pages(qmd, tmp_path)
     texts = [page.extract_text() for page in pages]
 
     def page_of(pattern):
@@ -495,7 +499,7 @@ def test_rows_too_many_for_one_page_break_instead_of_running_off_it(tmp_path):
     qmd = tmp_path / "tall.qmd"
     qmd.write_text("---\ntitle: Tall tables\n---\n\nText.\n\n" + "\n".join(header + group) + "\n\n: Many events.\n\n"
                    + "\n".join(header + short_table) + "\n\n: Long text.\n", encoding="utf-8")
-    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    pages = embedded_pdf_pages(qmd, tmp_path)
     assert [text for page in pages for text in text_below_the_body(page)] == []
     text = "\n".join(page.extract_text() for page in pages)
     assert [len(re.findall(rf"event {r}\b", text)) for r in range(1, 121)] == [1] * 120
@@ -511,7 +515,7 @@ def test_a_footnote_of_a_repeated_label_is_printed_once(tmp_path):
     qmd = tmp_path / "note.qmd"
     qmd.write_text("---\ntitle: Footnote\n---\n\n" + "\n".join(["| Patient | Event | Grade |", "|:---|:---|---:|", *group])
                    + "\n\n: Events.\n", encoding="utf-8")
-    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    pages = embedded_pdf_pages(qmd, tmp_path)
     text = "\n".join(page.extract_text() for page in pages)
     assert len(pages) > 1 and text.count("Withdrew on day 30.") == 1
     assert len(re.findall(r"^P01\S* event \d+", text, re.M)) == 80
@@ -554,7 +558,7 @@ def test_random_tables_at_random_places_lose_no_row_off_the_page(tmp_path):
         parts.append(f"{{{{< pagebreak >}}}}\n\n{filler}\n\n{table}")
     qmd = tmp_path / "random.qmd"
     qmd.write_text("---\ntitle: Random tables\n---\n\n" + "\n\n".join(parts) + "\n", encoding="utf-8")
-    pages = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages
+    pages = embedded_pdf_pages(qmd, tmp_path)
     assert [(i, text) for i, page in enumerate(pages) for text in text_below_the_body(page)][:10] == []
     text = "\n".join(page.extract_text() for page in pages)
     assert [(t, r) for t, n in enumerate(rows) for r in range(n) if len(re.findall(rf"R{t}x{r}(?!\d)", text)) != 1] == []
@@ -565,5 +569,5 @@ def test_a_one_column_table_with_an_empty_cell_renders(tmp_path):
     # without cells, which typst refused ("unexpected comma").
     qmd = tmp_path / "one.qmd"
     qmd.write_text("---\ntitle: One column\n---\n\n| x |\n|:-|\n| a |\n|  |\n| b |\n\n: One column.\n", encoding="utf-8")
-    text = PdfReader(rnd.render(qmd, tmp_path / "out", formats=("pdf",), engine="embedded")["pdf"]).pages[0].extract_text()
+    text = embedded_pdf_pages(qmd, tmp_path)[0].extract_text()
     assert re.search(r"\ba\b.*\bb\b", text, re.S)

@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from caseseries.data.sharding import shard_name, split_by_site
 
@@ -21,16 +22,12 @@ def test_rows_go_to_their_site_in_raw_order_with_their_raw_line():
 
 
 def test_a_row_whose_site_has_no_planned_shard_is_an_error_not_a_silent_loss():
-    import pytest
-
     rows = pd.DataFrame({"patient_id": ["P1", "P2"], "day": [0, 0]})
     with pytest.raises(ValueError, match="S_o_Paulo_2"):
         split_by_site(rows, PATIENTS, ["Oslo"])
 
 
 def test_a_row_of_a_patient_not_in_patients_is_an_error():
-    import pytest
-
     rows = pd.DataFrame({"patient_id": ["P1", "P9"], "day": [0, 0]})
     with pytest.raises(ValueError, match="unknown"):
         split_by_site(rows, PATIENTS, ["Oslo", "S_o_Paulo_2"])

@@ -181,11 +181,10 @@ local function group_rows(rows, lines, widths, header_pt, caption_pt)
       -- inside it, and its rows must not be read as another patient's or outcome's. (A footnote
       -- of the label stays in its first row; an empty cell's column span is kept.)
       if group then
-        local label_text = rows[i].cells[1].contents:walk({ Note = function() return {} end })
+        local first = rows[i].cells[1]
+        local text = first.contents:walk({ Note = function() return {} end })
         for k = i + 1, j - 1 do
-          local empty = rows[k].cells[1]
-          rows[k].cells[1] = pandoc.Cell(label_text:clone(), rows[i].cells[1].alignment, 1, empty.col_span,
-                                         rows[i].cells[1].attr)
+          rows[k].cells[1] = pandoc.Cell(text:clone(), first.alignment, 1, rows[k].cells[1].col_span, first.attr)
         end
       end
       total = total + apart

@@ -145,8 +145,8 @@ def _read_plain(path: Path) -> pd.DataFrame | None:
     if any(block is None for block in blocks):
         return None
     columns = {}
-    for column, first in blocks[0].items():
-        joined = np.concatenate([block[column] for block in blocks]) if len(blocks) > 1 else first
+    for column in blocks[0]:
+        joined = np.concatenate([block[column] for block in blocks])
         if column in KEY_COLUMNS:
             columns[column] = joined
         else:
