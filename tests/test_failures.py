@@ -119,7 +119,7 @@ def test_a_missed_visit_is_not_an_error_but_named_in_the_report(tmp_path):
 # Each rule's log file appears when its job starts: kill the whole run at that moment.
 KILL_POINTS = ["validate_isncsci", "split_isncsci_by_site", "score_isncsci_S1", "score_scim_S1", "outcomes_by_visit",
                "statistics",
-               "patient_tables", "safety", "figures", "published_claims", "tables_workbook", "manuscript",
+               "patient_tables", "safety", "trajectories", "published_claims", "tables_workbook", "manuscript",
                "render_pdf"]
 
 

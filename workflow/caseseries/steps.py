@@ -7,14 +7,21 @@ step is importable and testable without Snakemake. A step gets the rule's `input
 Jobs run as threads of the Snakemake process (profiles/default sets force-use-threads), so that the
 libraries are imported once per build, not once per job. A step therefore changes no process-wide
 state (working directory, environment, logging configuration) and never exits the process: it raises.
+The figure steps run in the drawing process instead when the Snakefile started one (`start_drawing_process`).
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import importlib
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +44,7 @@ def _one_plot_at_a_time(step):
         with PLOTTING:
             step(input, output, params)
 
+    plotting_step.draws = True  # run in the drawing process when there is one
     return plotting_step
 
 
@@ -47,34 +55,107 @@ class UserFacingError(Exception):
 def run(step, input, output, params, log_files) -> None:
     """Run one step as a Snakemake job, logging to the rule's log file. Only this thread's records
     go to that file, as other jobs run in the same process at the same time."""
-    handler = logging.FileHandler(log_files[0], mode="w", encoding="utf-8")
+    Path(log_files[0]).write_text("", encoding="utf-8")  # appended to by this job and the drawing process
+    with _records_to(log_files[0]):
+        started = time.perf_counter()
+        try:
+            if _drawing is not None and getattr(step, "draws", False):
+                where = " in the drawing process"
+                cpu = _drawing.submit(_draw, step, _plain(input), _plain(output), _plain(params), log_files[0]).result()
+            else:
+                # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
+                where, cpu_started = "", time.thread_time()
+                step(input, output, params)
+                cpu = time.thread_time() - cpu_started
+            log.info("%s: %.2f s, %.2f s CPU%s", step.__name__, time.perf_counter() - started, cpu, where)
+        except UserFacingError as error:
+            log.error("%s", error)
+            raise
+        except Exception:  # from the drawing process with its traceback there
+            log.exception("step %s failed", step.__name__)
+            raise
+        finally:
+            _give_back_freed_memory()
+
+
+@contextlib.contextmanager
+def _records_to(log_path):
+    """This thread's records of the `caseseries` logger, appended to log_path while in the block."""
+    handler = logging.FileHandler(log_path, mode="a", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     job_thread = threading.get_ident()
     handler.addFilter(lambda record: record.thread == job_thread)
     log.addHandler(handler)
-    started, cpu_started = time.perf_counter(), time.thread_time()
     try:
-        step(input, output, params)
-        # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
-        log.info("%s: %.2f s, %.2f s CPU", step.__name__, time.perf_counter() - started, time.thread_time() - cpu_started)
-    except UserFacingError as error:
-        log.error("%s", error)
-        raise
-    except Exception:
-        log.exception("step %s failed", step.__name__)
-        raise
+        yield
     finally:
         log.removeHandler(handler)
         handler.close()
-        _give_back_freed_memory()
+
+
+# The drawing process. Jobs are threads of one process and take turns holding the GIL; the figure
+# jobs, the longest, draw in Python, so the second core idled while they ran. In a process of their
+# own they run next to the other jobs.
+_drawing: ProcessPoolExecutor | None = None
+
+
+def start_drawing_process() -> None:
+    """Start the process the figure steps run in (by the Snakefile, for a local run on two or more
+    cores). Forked: a spawned process would first import Snakemake's main script, as multiprocessing
+    prepares a child, which costs more than the figures. Fork while Snakemake runs no other thread
+    (on start); the process imports the plotting libraries while the first jobs run."""
+    global _drawing
+    _drawing = ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("fork"), initializer=_as_drawing_process, initargs=(os.getpid(),)
+    )
+    _drawing.submit(importlib.import_module, "caseseries.report.figures")
+
+
+def _as_drawing_process(parent: int) -> None:
+    # Not Snakemake's SIGTERM handler, which came with the fork: a signal ends this process.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # Killed with the run (Linux), so that no figure is written after a run was killed.
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the run died before that
+        os._exit(1)
+
+
+def _draw(step, input, output, params, log_path) -> float:
+    """A figure step in the drawing process; returns its CPU seconds."""
+    with _records_to(log_path):
+        cpu_started = time.process_time()
+        step(input, output, params)
+        return time.process_time() - cpu_started
+
+
+class _Named(list):
+    """A rule's input, output or params by position and by name, as plain values that can be sent
+    to the drawing process (Snakemake's named lists hold its file objects)."""
+
+    def __init__(self, named):
+        super().__init__(map(_plain, named))
+        self.__dict__.update((name, _plain(value)) for name, value in named.items())
+
+
+def _plain(value):
+    if isinstance(value, str):
+        return str(value)  # Snakemake's file objects are str subclasses
+    if isinstance(value, list) and hasattr(value, "items"):  # a named list
+        return _Named(value)
+    return value
 
 
 # glibc keeps what a job's thread freed in its per-thread arenas; the next jobs, in other threads,
 # do not reuse it. Trimmed after each job (10^5 patients: peak 1.3 -> 1.1 GB). No-op without glibc.
 try:
-    _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-except (OSError, TypeError, AttributeError):  # macOS, musl, Windows
-    _MALLOC_TRIM = None
+    _LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
+except (OSError, TypeError):  # Windows
+    _LIBC = None
+_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)  # glibc only
+_PRCTL = getattr(_LIBC, "prctl", None)  # Linux only
+_PR_SET_PDEATHSIG = 1
 
 
 def _give_back_freed_memory() -> None:
@@ -260,26 +341,41 @@ def safety(input, output, params) -> None:
 
 
 @_one_plot_at_a_time
-def figures(input, output, params) -> None:
+def trajectories(input, output, params) -> None:
+    from caseseries.report import figures as plots
+
+    outcomes = tables.read(input.outcomes)
+    outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
+    if outcomes["patient_id"].nunique() <= params.listing_max_patients:
+        day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
+        figure = plots.trajectories(outcomes, outcome_labels, day_columns)
+    else:
+        sites = tables.read(input.patients)[["patient_id", "site"]]
+        targets = {v["name"]: v["target"] for v in params.visits}
+        figure = plots.median_trajectories(outcomes.merge(sites, on="patient_id"), outcome_labels, targets)
+    plots.save(figure, *output.trajectories)
+
+
+@_one_plot_at_a_time
+def distributions(input, output, params) -> None:
     from caseseries.report import figures as plots
 
     outcomes = tables.read(input.outcomes)
     outcome_labels = {name: spec["label"] for name, spec in params.outcomes.items()}
     visit_labels = {v["name"]: v["label"] for v in params.visits}
     individual = outcomes["patient_id"].nunique() <= params.listing_max_patients
-    if individual:
-        day_columns = {name: f"{spec['instrument']}_day" for name, spec in params.outcomes.items()}
-        trajectories = plots.trajectories(outcomes, outcome_labels, day_columns)
-    else:
-        sites = tables.read(input.patients)[["patient_id", "site"]]
-        targets = {v["name"]: v["target"] for v in params.visits}
-        trajectories = plots.median_trajectories(outcomes.merge(sites, on="patient_id"), outcome_labels, targets)
-    plots.save(trajectories, *output.trajectories)
-    plots.save(plots.distributions(outcomes, outcome_labels, visit_labels, params.seed, show_points=individual),
-               *output.distributions)
+    figure = plots.distributions(outcomes, outcome_labels, visit_labels, params.seed, show_points=individual)
+    plots.save(figure, *output.distributions)
+
+
+@_one_plot_at_a_time
+def ais_shift_figure(input, output, params) -> None:
+    from caseseries.report import figures as plots
+
+    visit_labels = {v["name"]: v["label"] for v in params.visits}
     shift = tables.read(input.ais_shift).set_index("baseline")
-    plots.save(plots.ais_shift(shift, visit_labels[params.visits[0]["name"]], visit_labels[params.visits[-1]["name"]]),
-               *output.ais_shift)
+    figure = plots.ais_shift(shift, visit_labels[params.visits[0]["name"]], visit_labels[params.visits[-1]["name"]])
+    plots.save(figure, *output.ais_shift)
 
 
 @_one_plot_at_a_time

@@ -1,5 +1,7 @@
+import gc
 import os
 import sys
+import threading
 from pathlib import Path
 
 from caseseries.data.contract import DATASET_DESCRIPTION, RAW_FILES
@@ -120,6 +122,29 @@ def check_raw_data():
         remove_report()
         print(f"\n{error}\n\nNo job was started.\n", file=sys.stderr)
         raise SystemExit(1)
+
+
+def prepare_jobs():
+    """On start, after the checks. What is imported by now stays for the whole run: frozen, the
+    garbage collector stops walking it (0.3 s of a cold build). A local run on two or more cores draws
+    the figures in a process of its own, on the second core."""
+    gc.freeze()
+    if workflow.local_exec and workflow.use_threads and workflow.cores > 1:
+        steps.start_drawing_process()
+
+
+def stop_scheduler_timers():
+    """Snakemake's scheduler starts a one-second timer each time it waits for jobs (to look again
+    under --max-jobs-per-timespan). The timers are not daemon threads, so Python waited for the last
+    one before exiting: up to 1 s after every run. The run is over: they are stopped."""
+    timers = [
+        thread
+        for thread in threading.enumerate()
+        if isinstance(thread, threading.Timer)
+    ]
+    for timer in timers:
+        if timer.function.__module__.startswith("snakemake."):
+            timer.cancel()
 
 
 RUN_LOCKS = []  # open lock files, held until this Snakemake process exits

@@ -1,23 +1,63 @@
-rule figures:
-    """Individual trajectories, per-visit distributions and AIS shifts, as PNG and SVG."""
+# Each figure is a job of its own. In a local run on two or more cores they are drawn in the drawing
+# process one at a time (caseseries.steps.start_drawing_process): the `drawing` resource, limited to
+# 1 in profiles/default, keeps the waiting ones from holding job slots the other jobs could use.
+
+
+rule trajectories:
+    """Each patient's course over the visits (or medians by site above the listing limit)."""
     input:
         outcomes=TABLES / "outcomes_by_visit.csv",
-        ais_shift=TABLES / "ais_shift.csv",
         patients=validated("patients"),
         code=library("report.figures", "report.formatting"),
     output:
         trajectories=figure_files("trajectories"),
-        distributions=figure_files("distributions"),
-        ais_shift=figure_files("ais_shift"),
     log:
-        LOGS / "figures.log",
+        LOGS / "trajectories.log",
+    resources:
+        drawing=1,
+    params:
+        outcomes=config["outcomes"],
+        visits=config["visits"],
+        listing_max_patients=config["report"]["listing_max_patients"],
+    run:
+        steps.run(steps.trajectories, input, output, params, log)
+
+
+rule distributions:
+    """Per-visit distributions of each outcome."""
+    input:
+        outcomes=TABLES / "outcomes_by_visit.csv",
+        code=library("report.figures", "report.formatting"),
+    output:
+        distributions=figure_files("distributions"),
+    log:
+        LOGS / "distributions.log",
+    resources:
+        drawing=1,
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
         seed=config["report"]["seed"],
         listing_max_patients=config["report"]["listing_max_patients"],
     run:
-        steps.run(steps.figures, input, output, params, log)
+        steps.run(steps.distributions, input, output, params, log)
+
+
+rule ais_shift_figure:
+    """AIS grade at baseline against the last visit (its own job: it waits for the statistics)."""
+    input:
+        ais_shift=TABLES / "ais_shift.csv",
+        code=library("report.figures", "report.formatting"),
+    output:
+        ais_shift=figure_files("ais_shift"),
+    log:
+        LOGS / "ais_shift_figure.log",
+    resources:
+        drawing=1,
+    params:
+        visits=config["visits"],
+    run:
+        steps.run(steps.ais_shift_figure, input, output, params, log)
 
 
 rule timeline:
@@ -32,6 +72,8 @@ rule timeline:
         timeline=figure_files("timeline"),
     log:
         LOGS / "timeline.log",
+    resources:
+        drawing=1,
     params:
         visits=config["visits"],
         listing_max_patients=config["report"]["listing_max_patients"],
@@ -48,6 +90,8 @@ rule waterfall:
         waterfall=figure_files("waterfall"),
     log:
         LOGS / "waterfall.log",
+    resources:
+        drawing=1,
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],

@@ -1,0 +1,100 @@
+"""The drawing process the figure steps run in during a local run on two or more cores
+(caseseries.steps.start_drawing_process). Each test runs a short script in its own process: the
+drawing process is forked, which this test process (with pytest-xdist's threads) must not do."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+WORKFLOW = Path(__file__).resolve().parents[1] / "workflow"
+
+PRELUDE = """
+import os, signal, sys
+from pathlib import Path
+from types import SimpleNamespace
+from caseseries import steps
+
+log_file = Path(sys.argv[1])
+"""
+
+
+def run_script(body: str, log_file: Path) -> subprocess.CompletedProcess:
+    """The script's output goes through files, not pipes: a drawing process left behind would hold a
+    pipe open, and reading it would wait for that process instead of the script."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WORKFLOW), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    code = PRELUDE + textwrap.dedent(body)
+    out, err = log_file.with_suffix(".out"), log_file.with_suffix(".err")
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        done = subprocess.run([sys.executable, "-c", code, str(log_file)], stdout=stdout, stderr=stderr, env=env,
+                              timeout=120)
+    return subprocess.CompletedProcess(done.args, done.returncode, out.read_text(), err.read_text())
+
+
+def test_a_step_that_draws_runs_in_the_drawing_process_and_logs_to_its_job_log(tmp_path):
+    log_file = tmp_path / "noisy.log"
+    done = run_script(f"""
+        def noisy(input, output, params):
+            steps.log.warning("drawn in process %d", os.getpid())
+            Path(output[0]).write_text("drawn")
+        noisy.draws = True
+
+        steps.start_drawing_process()
+        steps.run(noisy, [], [r"{tmp_path / 'figure.png'}"], SimpleNamespace(), [log_file])
+        print(os.getpid())
+    """, log_file)
+    assert done.returncode == 0, done.stderr
+    lines = log_file.read_text().splitlines()
+    assert len(lines) == 2, lines
+    # the step's own record first (written by the drawing process), then the job's closing line
+    assert lines[0].startswith("WARNING drawn in process ") and lines[0].split()[-1] != done.stdout.strip()
+    assert lines[1].startswith("INFO noisy: ") and lines[1].endswith("s CPU in the drawing process")
+    assert (tmp_path / "figure.png").read_text() == "drawn"
+
+
+def test_an_error_in_the_drawing_process_fails_the_job_with_the_traceback_in_its_log(tmp_path):
+    log_file = tmp_path / "ais_shift_figure.log"
+    missing = tmp_path / "ais_shift.csv"
+    done = run_script(f"""
+        steps.start_drawing_process()
+        try:
+            steps.run(steps.ais_shift_figure, SimpleNamespace(ais_shift=r"{missing}"),
+                      SimpleNamespace(ais_shift=["a.png", "a.svg"]),
+                      SimpleNamespace(visits=[{{"name": "baseline", "label": "Pre"}}]), [log_file])
+        except FileNotFoundError as error:
+            print("raised", type(error).__name__)
+    """, log_file)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "raised FileNotFoundError"
+    text = log_file.read_text()
+    assert text.startswith("ERROR step ais_shift_figure failed")
+    # the drawing process's own traceback, down to the step that failed there
+    assert "Traceback" in text and 'in ais_shift_figure\n' in text and str(missing) in text
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_the_drawing_process_dies_with_the_run_that_started_it(tmp_path):
+    # A killed run must leave no drawing process behind that could still write figures.
+    done = run_script("""
+        steps.start_drawing_process()
+        print(steps._drawing.submit(os.getpid).result(), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """, tmp_path / "unused.log")
+    assert done.returncode == -9
+    drawing = int(done.stdout)
+    deadline = time.monotonic() + 20
+    while _alive(drawing) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(drawing), f"drawing process {drawing} outlived the killed run"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its parent has not reaped it yet
