@@ -102,13 +102,19 @@ _drawing: ProcessPoolExecutor | None = None
 def start_drawing_process() -> None:
     """Start the process the figure steps run in (by the Snakefile, for a local run on two or more
     cores). Forked: a spawned process would first import Snakemake's main script, as multiprocessing
-    prepares a child, which costs more than the figures. Fork while Snakemake runs no other thread
-    (on start); the process imports the plotting libraries while the first jobs run."""
+    prepares a child, which costs more than the figures. Forked on start, while Snakemake runs no
+    other thread and holds no table yet (all of its memory is the drawing process's too)."""
     global _drawing
     _drawing = ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context("fork"), initializer=_as_drawing_process, initargs=(os.getpid(),)
     )
-    _drawing.submit(importlib.import_module, "caseseries.report.figures")
+    _drawing.submit(os.getpid)  # forks now
+
+
+def import_plotting_libraries() -> None:
+    """In the drawing process, if there is one, while the first jobs run."""
+    if _drawing is not None:
+        _drawing.submit(importlib.import_module, "caseseries.report.figures")
 
 
 def _as_drawing_process(parent: int) -> None:

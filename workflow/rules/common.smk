@@ -124,13 +124,18 @@ def check_raw_data():
         raise SystemExit(1)
 
 
-def prepare_jobs():
-    """On start, after the checks. What is imported by now stays for the whole run: frozen, the
-    garbage collector stops walking it (0.3 s of a cold build). A local run on two or more cores draws
-    the figures in a process of its own, on the second core."""
-    gc.freeze()
+def start_drawing_process():
+    """A local run on two or more cores draws the figures in a process of its own, on the second
+    core. Started first, while this process is small (before the check reads the tables)."""
     if workflow.local_exec and workflow.use_threads and workflow.cores > 1:
         steps.start_drawing_process()
+
+
+def prepare_jobs():
+    """On start, after the checks. What is imported by now stays for the whole run: frozen, the
+    garbage collector stops walking it (0.3 s of a cold build)."""
+    gc.freeze()
+    steps.import_plotting_libraries()
 
 
 def stop_scheduler_timers():
