@@ -38,13 +38,15 @@ log.propagate = False  # a step's records go to its job's log file, not to Snake
 PLOTTING = threading.Lock()
 
 
-def _one_plot_at_a_time(step):
+def _figure_step(step):
+    """A step that draws: in the drawing process when there is one, one at a time."""
+
     @functools.wraps(step)  # the step's own name in its log
     def plotting_step(input, output, params) -> None:
         with PLOTTING:
             step(input, output, params)
 
-    plotting_step.draws = True  # run in the drawing process when there is one
+    plotting_step.draws = True
     return plotting_step
 
 
@@ -71,7 +73,7 @@ def run(step, input, output, params, log_files) -> None:
         except UserFacingError as error:
             log.error("%s", error)
             raise
-        except Exception:  # from the drawing process with its traceback there
+        except Exception:  # one from the drawing process comes with that process's traceback
             log.exception("step %s failed", step.__name__)
             raise
         finally:
@@ -346,7 +348,7 @@ def safety(input, output, params) -> None:
     tables.write(safety_tables.safety_check_summary(findings, patient_ids), output.checks)
 
 
-@_one_plot_at_a_time
+@_figure_step
 def trajectories(input, output, params) -> None:
     from caseseries.report import figures as plots
 
@@ -362,7 +364,7 @@ def trajectories(input, output, params) -> None:
     plots.save(figure, *output.trajectories)
 
 
-@_one_plot_at_a_time
+@_figure_step
 def distributions(input, output, params) -> None:
     from caseseries.report import figures as plots
 
@@ -374,7 +376,7 @@ def distributions(input, output, params) -> None:
     plots.save(figure, *output.distributions)
 
 
-@_one_plot_at_a_time
+@_figure_step
 def ais_shift_figure(input, output, params) -> None:
     from caseseries.report import figures as plots
 
@@ -384,7 +386,7 @@ def ais_shift_figure(input, output, params) -> None:
     plots.save(figure, *output.ais_shift)
 
 
-@_one_plot_at_a_time
+@_figure_step
 def timeline(input, output, params) -> None:
     from caseseries.report import figures as plots
 
@@ -400,7 +402,7 @@ def timeline(input, output, params) -> None:
     plots.save(figure, *output.timeline)
 
 
-@_one_plot_at_a_time
+@_figure_step
 def waterfall(input, output, params) -> None:
     from caseseries.report import figures as plots
 
