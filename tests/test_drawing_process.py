@@ -65,15 +65,70 @@ def test_an_error_in_the_drawing_process_fails_the_job_with_the_traceback_in_its
             steps.run(steps.ais_shift_figure, SimpleNamespace(ais_shift=r"{missing}"),
                       SimpleNamespace(ais_shift=["a.png", "a.svg"]),
                       SimpleNamespace(visits=[{{"name": "baseline", "label": "Pre"}}]), [log_file])
-        except FileNotFoundError as error:
-            print("raised", type(error).__name__)
+        except steps.DrawingError as error:
+            print(error)
     """, log_file)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "raised FileNotFoundError"
+    assert done.stdout.startswith("FileNotFoundError: ")
     text = log_file.read_text()
     assert text.startswith("ERROR step ais_shift_figure failed")
     # the drawing process's own traceback, down to the step that failed there
     assert "Traceback" in text and 'in ais_shift_figure\n' in text and str(missing) in text
+
+
+def test_an_error_that_cannot_be_sent_back_fails_only_its_own_job(tmp_path):
+    # An exception that does not survive pickling would have broken the drawing process for every
+    # later figure job of the run.
+    done = run_script(f"""
+        class Unsendable(Exception):
+            def __init__(self, what, where):  # unpickling calls Unsendable(what): TypeError
+                super().__init__(what)
+
+        def failing(input, output, params):
+            raise Unsendable("no such panel", "here")
+        failing.draws = True
+
+        def drawing(input, output, params):
+            pass
+        drawing.draws = True
+
+        steps.start_drawing_process()
+        try:
+            steps.run(failing, [], [], SimpleNamespace(), [log_file])
+        except steps.DrawingError as error:
+            print(error)
+        steps.run(drawing, [], [], SimpleNamespace(), [r"{tmp_path / 'next.log'}"])
+    """, tmp_path / "failing.log")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Unsendable: no such panel"
+    failing_log = (tmp_path / "failing.log").read_text()
+    assert failing_log.startswith("ERROR step failing failed\nTraceback") and "in failing\nUnsendable: no such panel" in failing_log
+    assert (tmp_path / "next.log").read_text().endswith("in the drawing process\n")
+
+
+def test_figures_are_drawn_in_the_run_after_the_drawing_process_died(tmp_path):
+    done = run_script(f"""
+        def dying(input, output, params):
+            os.kill(os.getpid(), signal.SIGKILL)
+        dying.draws = True
+
+        def drawing(input, output, params):
+            print("drawn in", "the run" if os.getpid() == run else "another process")
+        drawing.draws = True
+
+        run = os.getpid()
+        steps.start_drawing_process()
+        try:
+            steps.run(dying, [], [], SimpleNamespace(), [log_file])
+        except steps.DrawingError as error:
+            print(error)
+        steps.run(drawing, [], [], SimpleNamespace(), [r"{tmp_path / 'next.log'}"])
+    """, tmp_path / "dying.log")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["the drawing process ended while it ran dying (killed? out of memory?)",
+                                        "drawn in the run"]
+    assert (tmp_path / "dying.log").read_text().startswith("ERROR the drawing process ended while it ran dying")
+    assert "in the drawing process" not in (tmp_path / "next.log").read_text()
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")

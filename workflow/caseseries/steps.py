@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -22,6 +23,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -63,7 +65,7 @@ def run(step, input, output, params, log_files) -> None:
         try:
             if _drawing is not None and getattr(step, "draws", False):
                 where = " in the drawing process"
-                cpu = _drawing.submit(_draw, step, _plain(input), _plain(output), _plain(params), log_files[0]).result()
+                cpu = _in_drawing_process(step, _plain(input), _plain(output), _plain(params), log_files[0])
             else:
                 # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
                 where, cpu_started = "", time.thread_time()
@@ -73,7 +75,9 @@ def run(step, input, output, params, log_files) -> None:
         except UserFacingError as error:
             log.error("%s", error)
             raise
-        except Exception:  # one from the drawing process comes with that process's traceback
+        except DrawingError:  # logged with its traceback by the drawing process
+            raise
+        except Exception:
             log.exception("step %s failed", step.__name__)
             raise
         finally:
@@ -101,12 +105,21 @@ def _records_to(log_path):
 _drawing: ProcessPoolExecutor | None = None
 
 
+class DrawingError(Exception):
+    """A figure step failed in the drawing process (its traceback is in the job's log)."""
+
+
 def start_drawing_process() -> None:
     """Start the process the figure steps run in (by the Snakefile, for a local run on two or more
-    cores). Forked: a spawned process would first import Snakemake's main script, as multiprocessing
-    prepares a child, which costs more than the figures. Forked on start, while Snakemake runs no
-    other thread and holds no table yet (all of its memory is the drawing process's too)."""
+    cores that draws). Forked: a spawned process would first import Snakemake's main script, as
+    multiprocessing prepares a child, which costs more than the figures. Forked on start, while
+    Snakemake runs no other thread and holds no table yet (all of its memory is the drawing
+    process's too). Linux only: it must die with the run (see _as_drawing_process), and fork is
+    unsafe on macOS."""
     global _drawing
+    if _PRCTL is None:
+        return
+    gc.freeze()  # what both processes hold stays shared: their garbage collectors leave it alone
     _drawing = ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context("fork"), initializer=_as_drawing_process, initargs=(os.getpid(),)
     )
@@ -123,18 +136,36 @@ def _as_drawing_process(parent: int) -> None:
     # Not Snakemake's SIGTERM handler, which came with the fork: a signal ends this process.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    # Killed with the run (Linux), so that no figure is written after a run was killed.
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Killed with the run, so that no figure is written after a run was killed and the run lock
+    # (whose file this process holds too) is let go.
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the run died before that
         os._exit(1)
 
 
+def _in_drawing_process(step, input, output, params, log_path) -> float:
+    global _drawing
+    try:
+        return _drawing.submit(_draw, step, input, output, params, log_path).result()
+    except BrokenProcessPool:
+        _drawing = None  # the next figures are drawn in this process
+        message = f"the drawing process ended while it ran {step.__name__} (killed? out of memory?)"
+        log.error("%s", message)
+        raise DrawingError(message) from None
+
+
 def _draw(step, input, output, params, log_path) -> float:
-    """A figure step in the drawing process; returns its CPU seconds."""
+    """A figure step in the drawing process; returns its CPU seconds. An error is logged here, with
+    its traceback, and sent back as a DrawingError: not every exception can be sent."""
     with _records_to(log_path):
         cpu_started = time.process_time()
-        step(input, output, params)
+        try:
+            step(input, output, params)
+        except UserFacingError:
+            raise
+        except Exception as error:
+            log.exception("step %s failed", step.__name__)
+            raise DrawingError(f"{type(error).__name__}: {error}") from None
         return time.process_time() - cpu_started
 
 

@@ -124,10 +124,25 @@ def check_raw_data():
         raise SystemExit(1)
 
 
+def draws_in_a_process():
+    """Whether the figures are drawn in the drawing process: a local run on 2 or more
+    cores. Known when jobs run (while the Snakefile is read, any run looks local)."""
+    return workflow.local_exec and workflow.use_threads and workflow.cores > 1
+
+
+def drawing_slots(wildcards):
+    """A figure job's share of the `drawing` resource, limited to 1 in profiles/default:
+    figure jobs waiting for the drawing process hold no job slot. On a cluster: none."""
+    return int(draws_in_a_process())
+
+
 def start_drawing_process():
-    """A local run on two or more cores draws the figures in a process of its own, on the second
-    core. Started first, while this process is small (before the check reads the tables)."""
-    if workflow.local_exec and workflow.use_threads and workflow.cores > 1:
+    """On start, first, while this process is small (before the check reads the tables): only for
+    a run that draws."""
+    drawing_planned = any(
+        "drawing" in job.rule.resources for job in workflow.dag.needrun_jobs()
+    )
+    if drawing_planned and draws_in_a_process():
         steps.start_drawing_process()
 
 

@@ -1,6 +1,5 @@
 # Each figure is a job of its own. In a local run on two or more cores they are drawn in the drawing
-# process one at a time (caseseries.steps.start_drawing_process): the `drawing` resource, limited to
-# 1 in profiles/default, keeps the waiting ones from holding job slots the other jobs could use.
+# process one at a time (caseseries.steps.start_drawing_process); see drawing_slots.
 
 
 rule trajectories:
@@ -14,7 +13,7 @@ rule trajectories:
     log:
         LOGS / "trajectories.log",
     resources:
-        drawing=1,
+        drawing=drawing_slots,
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
@@ -33,7 +32,7 @@ rule distributions:
     log:
         LOGS / "distributions.log",
     resources:
-        drawing=1,
+        drawing=drawing_slots,
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
@@ -53,7 +52,7 @@ rule ais_shift_figure:
     log:
         LOGS / "ais_shift_figure.log",
     resources:
-        drawing=1,
+        drawing=drawing_slots,
     params:
         visits=config["visits"],
     run:
@@ -73,7 +72,7 @@ rule timeline:
     log:
         LOGS / "timeline.log",
     resources:
-        drawing=1,
+        drawing=drawing_slots,
     params:
         visits=config["visits"],
         listing_max_patients=config["report"]["listing_max_patients"],
@@ -91,7 +90,7 @@ rule waterfall:
     log:
         LOGS / "waterfall.log",
     resources:
-        drawing=1,
+        drawing=drawing_slots,
     params:
         outcomes=config["outcomes"],
         visits=config["visits"],
