@@ -76,41 +76,12 @@ def test_an_error_in_the_drawing_process_fails_the_job_with_the_traceback_in_its
     assert "Traceback" in text and 'in ais_shift_figure\n' in text and str(missing) in text
 
 
-def test_an_error_that_cannot_be_sent_back_fails_only_its_own_job(tmp_path):
-    # An exception that does not survive pickling would have broken the drawing process for every
-    # later figure job of the run.
+def fail_then_draw(failing_body: str, log_file: Path) -> list[str]:
+    """A step that fails in the drawing process (`failing_body`), then one that draws: the script's
+    output lines (the error, then where the second step ran)."""
     done = run_script(f"""
-        class Unsendable(Exception):
-            def __init__(self, what, where):  # unpickling calls Unsendable(what): TypeError
-                super().__init__(what)
-
-        def failing(input, output, params):
-            raise Unsendable("no such panel", "here")
+        {textwrap.indent(textwrap.dedent(failing_body), " " * 8).strip()}
         failing.draws = True
-
-        def drawing(input, output, params):
-            pass
-        drawing.draws = True
-
-        steps.start_drawing_process()
-        try:
-            steps.run(failing, [], [], SimpleNamespace(), [log_file])
-        except steps.DrawingError as error:
-            print(error)
-        steps.run(drawing, [], [], SimpleNamespace(), [r"{tmp_path / 'next.log'}"])
-    """, tmp_path / "failing.log")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Unsendable: no such panel"
-    failing_log = (tmp_path / "failing.log").read_text()
-    assert failing_log.startswith("ERROR step failing failed\nTraceback") and "in failing\nUnsendable: no such panel" in failing_log
-    assert (tmp_path / "next.log").read_text().endswith("in the drawing process\n")
-
-
-def test_figures_are_drawn_in_the_run_after_the_drawing_process_died(tmp_path):
-    done = run_script(f"""
-        def dying(input, output, params):
-            os.kill(os.getpid(), signal.SIGKILL)
-        dying.draws = True
 
         def drawing(input, output, params):
             print("drawn in", "the run" if os.getpid() == run else "another process")
@@ -119,16 +90,38 @@ def test_figures_are_drawn_in_the_run_after_the_drawing_process_died(tmp_path):
         run = os.getpid()
         steps.start_drawing_process()
         try:
-            steps.run(dying, [], [], SimpleNamespace(), [log_file])
+            steps.run(failing, [], [], SimpleNamespace(), [log_file])
         except steps.DrawingError as error:
             print(error)
-        steps.run(drawing, [], [], SimpleNamespace(), [r"{tmp_path / 'next.log'}"])
-    """, tmp_path / "dying.log")
+        steps.run(drawing, [], [], SimpleNamespace(), [log_file.with_suffix(".next.log")])
+    """, log_file)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["the drawing process ended while it ran dying (killed? out of memory?)",
-                                        "drawn in the run"]
-    assert (tmp_path / "dying.log").read_text().startswith("ERROR the drawing process ended while it ran dying")
-    assert "in the drawing process" not in (tmp_path / "next.log").read_text()
+    return done.stdout.splitlines()
+
+
+def test_an_error_that_cannot_be_sent_back_fails_only_its_own_job(tmp_path):
+    # An exception that does not survive pickling would have broken the drawing process for every
+    # later figure job of the run.
+    lines = fail_then_draw("""
+        class Unsendable(Exception):
+            def __init__(self, what, where):  # unpickling calls Unsendable(what): TypeError
+                super().__init__(what)
+
+        def failing(input, output, params):
+            raise Unsendable("no such panel", "here")
+    """, tmp_path / "failing.log")
+    assert lines == ["Unsendable: no such panel", "drawn in another process"]
+    failing_log = (tmp_path / "failing.log").read_text()
+    assert failing_log.startswith("ERROR step failing failed\nTraceback") and "in failing\nUnsendable: no such panel" in failing_log
+
+
+def test_figures_are_drawn_in_the_run_after_the_drawing_process_died(tmp_path):
+    lines = fail_then_draw("""
+        def failing(input, output, params):
+            os.kill(os.getpid(), signal.SIGKILL)
+    """, tmp_path / "dying.log")
+    assert lines == ["the drawing process ended while it ran failing (killed? out of memory?)", "drawn in the run"]
+    assert (tmp_path / "dying.log").read_text().startswith("ERROR the drawing process ended while it ran failing")
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
