@@ -48,7 +48,7 @@ rule all:
 
 onstart:
     hold_run_lock()
-    start_drawing_process()
+    start_worker_process()
     check_raw_data()
     prepare_jobs()
 

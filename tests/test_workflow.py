@@ -68,12 +68,12 @@ def test_the_html_is_self_contained(project):
 
 def test_two_clean_builds_are_byte_identical(project, tmp_path):
     # A second build in another folder: tables, figures, HTML, PDF and DOCX must not differ by a byte.
-    # On one core, so that its figures are drawn in the Snakemake process, not in the drawing process.
+    # On one core, so that its figures are drawn in the Snakemake process, not in the worker process.
     again = copy_project(tmp_path / "again")
     snakemake(again, "--cores", "1", check=True)
     for name in ("trajectories", "distributions", "ais_shift_figure", "timeline", "waterfall"):
-        assert "in the drawing process" in (project / "results" / "logs" / f"{name}.log").read_text()
-        assert "in the drawing process" not in (again / "results" / "logs" / f"{name}.log").read_text()
+        assert "in the worker process" in (project / "results" / "logs" / f"{name}.log").read_text()
+        assert "in the worker process" not in (again / "results" / "logs" / f"{name}.log").read_text()
     first, second = products(project), products(again)
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]

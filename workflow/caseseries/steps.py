@@ -7,7 +7,8 @@ step is importable and testable without Snakemake. A step gets the rule's `input
 Jobs run as threads of the Snakemake process (profiles/default sets force-use-threads), so that the
 libraries are imported once per build, not once per job. A step therefore changes no process-wide
 state (working directory, environment, logging configuration) and never exits the process: it raises.
-The figure steps run in the drawing process instead when the Snakefile started one (`start_drawing_process`).
+When the Snakefile started the worker process (`start_worker_process`), the figure steps run there,
+and so do the per-site steps whenever it has nothing else to do.
 """
 
 import contextlib
@@ -41,7 +42,7 @@ PLOTTING = threading.Lock()
 
 
 def _figure_step(step):
-    """A step that draws: in the drawing process when there is one, one at a time."""
+    """A step that draws: in the worker process when there is one, one at a time."""
 
     @functools.wraps(step)  # the step's own name in its log
     def plotting_step(input, output, params) -> None:
@@ -52,6 +53,14 @@ def _figure_step(step):
     return plotting_step
 
 
+def _per_site_step(step):
+    """A step of the per-site scoring: in the worker process when it has nothing else to do. No
+    figure can be drawn before they are all done, so the worker is then idle; these steps read
+    their input files and write their outputs, so they can run in either process."""
+    step.when_worker_idle = True
+    return step
+
+
 class UserFacingError(Exception):
     """An error in the data or configuration: reported as its message (Snakemake names the rule)."""
 
@@ -59,13 +68,13 @@ class UserFacingError(Exception):
 def run(step, input, output, params, log_files) -> None:
     """Run one step as a Snakemake job, logging to the rule's log file. Only this thread's records
     go to that file, as other jobs run in the same process at the same time."""
-    Path(log_files[0]).write_text("", encoding="utf-8")  # appended to by this job and the drawing process
+    Path(log_files[0]).write_text("", encoding="utf-8")  # appended to by this job and the worker process
     with _records_to(log_files[0]):
         started = time.perf_counter()
         try:
-            if _drawing is not None and getattr(step, "draws", False):
-                where = " in the drawing process"
-                cpu = _in_drawing_process(step, _plain(input), _plain(output), _plain(params), log_files[0])
+            if (worker := _worker_for(step)) is not None:
+                where = " in the worker process"
+                cpu = _in_worker(worker, step, _plain(input), _plain(output), _plain(params), log_files[0])
             else:
                 # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
                 where, cpu_started = "", time.thread_time()
@@ -75,7 +84,7 @@ def run(step, input, output, params, log_files) -> None:
         except UserFacingError as error:
             log.error("%s", error)
             raise
-        except DrawingError:  # logged with its traceback by the drawing process
+        except WorkerError:  # logged with its traceback by the worker process
             raise
         except Exception:
             log.exception("step %s failed", step.__name__)
@@ -99,40 +108,68 @@ def _records_to(log_path):
         handler.close()
 
 
-# The drawing process. Jobs are threads of one process and take turns holding the GIL; the figure
-# jobs, the longest, draw in Python, so the second core idled while they ran. In a process of their
-# own they run next to the other jobs.
-_drawing: ProcessPoolExecutor | None = None
+# The worker process. Jobs are threads of one process and take turns holding the GIL, so the second
+# core idled while the figure jobs (the longest, drawing in Python) or the per-site jobs ran. In a
+# process of their own they run next to the other jobs.
+_worker: ProcessPoolExecutor | None = None
+_worker_tasks = 0  # sent to the worker and not yet done
+_worker_lock = threading.Lock()
 
 
-class DrawingError(Exception):
-    """A figure step failed in the drawing process (its traceback is in the job's log)."""
+class WorkerError(Exception):
+    """A step failed in the worker process (its traceback is in the job's log)."""
 
 
-def start_drawing_process() -> None:
-    """Start the process the figure steps run in (by the Snakefile, for a local run on two or more
-    cores that draws). Forked: a spawned process would first import Snakemake's main script, as
-    multiprocessing prepares a child, which costs more than the figures. Forked on start, while
-    Snakemake runs no other thread and holds no table yet (all of its memory is the drawing
-    process's too). Linux only: it must die with the run (see _as_drawing_process), and fork is
-    unsafe on macOS."""
-    global _drawing
-    if _PRCTL is None:
+def _can_use_worker(step) -> bool:
+    return getattr(step, "draws", False) or getattr(step, "when_worker_idle", False)
+
+
+def start_worker_process(planned_steps) -> None:
+    """Start the worker process (by the Snakefile, for a local run on two or more cores) if one of
+    the steps the run plans can run there. Forked: a spawned process would first import
+    Snakemake's main script, as multiprocessing prepares a child, which costs more than it saves.
+    Forked on start, while Snakemake runs no other thread and holds no table yet (all of its
+    memory is the worker's too). Linux only: it must die with the run (see _as_worker_process),
+    and fork is unsafe on macOS."""
+    global _worker
+    if _PRCTL is None or not any(map(_can_use_worker, planned_steps)):
         return
     gc.freeze()  # what both processes hold stays shared: their garbage collectors leave it alone
-    _drawing = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("fork"), initializer=_as_drawing_process, initargs=(os.getpid(),)
+    _worker = ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("fork"), initializer=_as_worker_process, initargs=(os.getpid(),)
     )
-    _drawing.submit(os.getpid)  # forks now
+    _worker.submit(os.getpid)  # forks now
 
 
-def import_plotting_libraries() -> None:
-    """In the drawing process, if there is one, while the first jobs run."""
-    if _drawing is not None:
-        _drawing.submit(importlib.import_module, "caseseries.report.figures")
+def import_plotting_libraries(planned_steps) -> None:
+    """In the worker process, if there is one and the run draws, while the first jobs run (which
+    meanwhile find it busy)."""
+    global _worker_tasks
+    with _worker_lock:
+        if _worker is None or not any(getattr(step, "draws", False) for step in planned_steps):
+            return
+        _worker_tasks += 1
+        _worker.submit(importlib.import_module, "caseseries.report.figures").add_done_callback(_worker_task_done)
 
 
-def _as_drawing_process(parent: int) -> None:
+def _worker_task_done(_=None) -> None:
+    global _worker_tasks
+    with _worker_lock:
+        _worker_tasks -= 1
+
+
+def _worker_for(step) -> ProcessPoolExecutor | None:
+    """The worker process if the step runs there (counted as its task), else None: a figure step
+    always runs there, waiting its turn; a per-site step only when the worker has nothing to do."""
+    global _worker_tasks
+    with _worker_lock:
+        if _worker is not None and (getattr(step, "draws", False) or (_can_use_worker(step) and _worker_tasks == 0)):
+            _worker_tasks += 1
+            return _worker
+        return None
+
+
+def _as_worker_process(parent: int) -> None:
     # Not Snakemake's SIGTERM handler, which came with the fork: a signal ends this process.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -143,20 +180,23 @@ def _as_drawing_process(parent: int) -> None:
         os._exit(1)
 
 
-def _in_drawing_process(step, input, output, params, log_path) -> float:
-    global _drawing
+def _in_worker(worker, step, input, output, params, log_path) -> float:
+    global _worker
     try:
-        return _drawing.submit(_draw, step, input, output, params, log_path).result()
+        return worker.submit(_run_in_worker, step, input, output, params, log_path).result()
     except BrokenProcessPool:
-        _drawing = None  # the next figures are drawn in this process
-        message = f"the drawing process ended while it ran {step.__name__} (killed? out of memory?)"
+        with _worker_lock:
+            _worker = None  # the next steps run in this process
+        message = f"the worker process ended while it ran {step.__name__} (killed? out of memory?)"
         log.error("%s", message)
-        raise DrawingError(message) from None
+        raise WorkerError(message) from None
+    finally:
+        _worker_task_done()
 
 
-def _draw(step, input, output, params, log_path) -> float:
-    """A figure step in the drawing process; returns its CPU seconds. An error is logged here, with
-    its traceback, and sent back as a DrawingError: not every exception can be sent."""
+def _run_in_worker(step, input, output, params, log_path) -> float:
+    """A step in the worker process; returns its CPU seconds. An error is logged here, with its
+    traceback, and sent back as a WorkerError: not every exception can be sent."""
     with _records_to(log_path):
         cpu_started = time.process_time()
         try:
@@ -165,13 +205,15 @@ def _draw(step, input, output, params, log_path) -> float:
             raise
         except Exception as error:
             log.exception("step %s failed", step.__name__)
-            raise DrawingError(f"{type(error).__name__}: {error}") from None
+            raise WorkerError(f"{type(error).__name__}: {error}") from None
+        finally:
+            _give_back_freed_memory()
         return time.process_time() - cpu_started
 
 
 class _Named(list):
     """A rule's input, output or params by position and by name, as plain values that can be sent
-    to the drawing process (Snakemake's named lists hold its file objects)."""
+    to the worker process (Snakemake's named lists hold its file objects)."""
 
     def __init__(self, named):
         super().__init__(map(_plain, named))
@@ -237,6 +279,7 @@ def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
     return assigned
 
 
+@_per_site_step
 def split_by_site(input, output, params) -> None:
     from caseseries.data.sharding import split_by_site as split
 
@@ -247,6 +290,7 @@ def split_by_site(input, output, params) -> None:
         log.info("site %s: %d rows", shard, len(parts[shard]))
 
 
+@_per_site_step
 def score_isncsci(input, output, params) -> None:
     from caseseries.instruments import isncsci
 
@@ -257,6 +301,7 @@ def score_isncsci(input, output, params) -> None:
     tables.write(_with_visits(scored, params.visits), output[0])
 
 
+@_per_site_step
 def score_scim(input, output, params) -> None:
     from caseseries.instruments import scim
 

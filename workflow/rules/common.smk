@@ -124,33 +124,35 @@ def check_raw_data():
         raise SystemExit(1)
 
 
-def draws_in_a_process():
-    """Whether the figures are drawn in the drawing process: a local run on 2 or more
-    cores. Known when jobs run (while the Snakefile is read, any run looks local)."""
+def uses_worker_process():
+    """Whether steps may run in the worker process: a local run on 2 or more cores. Known
+    when jobs run (while the Snakefile is read, any run looks local)."""
     return workflow.local_exec and workflow.use_threads and workflow.cores > 1
 
 
 def drawing_slots(wildcards):
     """A figure job's share of the `drawing` resource, limited to 1 in profiles/default:
-    figure jobs waiting for the drawing process hold no job slot. On a cluster: none."""
-    return int(draws_in_a_process())
+    figure jobs waiting for the worker process hold no job slot. On a cluster: none."""
+    return int(uses_worker_process())
 
 
-def start_drawing_process():
+def planned_steps():
+    """The steps of the jobs this run will run (each rule runs the step of its name)."""
+    return {getattr(steps, job.rule.name, None) for job in workflow.dag.needrun_jobs()}
+
+
+def start_worker_process():
     """On start, first, while this process is small (before the check reads the tables): only for
-    a run that draws."""
-    drawing_planned = any(
-        "drawing" in job.rule.resources for job in workflow.dag.needrun_jobs()
-    )
-    if drawing_planned and draws_in_a_process():
-        steps.start_drawing_process()
+    a run with steps that can run there."""
+    if uses_worker_process():
+        steps.start_worker_process(planned_steps())
 
 
 def prepare_jobs():
     """On start, after the checks. What is imported by now stays for the whole run: frozen, the
     garbage collector stops walking it (0.3 s of a cold build)."""
     gc.freeze()
-    steps.import_plotting_libraries()
+    steps.import_plotting_libraries(planned_steps())
 
 
 def stop_scheduler_timers():

@@ -1,5 +1,5 @@
-# Each figure is a job of its own. In a local run on two or more cores they are drawn in the drawing
-# process one at a time (caseseries.steps.start_drawing_process); see drawing_slots.
+# Each figure is a job of its own. In a local run on two or more cores they are drawn in the worker
+# process one at a time (caseseries.steps.start_worker_process); see drawing_slots.
 
 
 rule trajectories:

@@ -11,7 +11,7 @@ rule statistics:
         ais_summary=TABLES / "ais_summary.json",
     log:
         LOGS / "statistics.log",
-    # Before the figure jobs, which wait for the drawing process: most of the report waits for it.
+    # Before the figure jobs, which wait for the worker process: most of the report waits for it.
     priority: 1
     params:
         outcomes=config["outcomes"],

@@ -1,6 +1,7 @@
-"""The drawing process the figure steps run in during a local run on two or more cores
-(caseseries.steps.start_drawing_process). Each test runs a short script in its own process: the
-drawing process is forked, which this test process (with pytest-xdist's threads) must not do."""
+"""The worker process that figure steps, and per-site steps when it is idle, run in during a local
+run on two or more cores (caseseries.steps.start_worker_process). Each test runs a short script in
+its own process: the worker is forked, which this test process (with pytest-xdist's threads) must
+not do."""
 
 import os
 import subprocess
@@ -24,7 +25,7 @@ log_file = Path(sys.argv[1])
 
 
 def run_script(body: str, log_file: Path) -> subprocess.CompletedProcess:
-    """The script's output goes through files, not pipes: a drawing process left behind would hold a
+    """The script's output goes through files, not pipes: a worker process left behind would hold a
     pipe open, and reading it would wait for that process instead of the script."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WORKFLOW), *filter(None, [os.environ.get("PYTHONPATH")])])}
     code = PRELUDE + textwrap.dedent(body)
@@ -35,7 +36,7 @@ def run_script(body: str, log_file: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(done.args, done.returncode, out.read_text(), err.read_text())
 
 
-def test_a_step_that_draws_runs_in_the_drawing_process_and_logs_to_its_job_log(tmp_path):
+def test_a_step_that_draws_runs_in_the_worker_process_and_logs_to_its_job_log(tmp_path):
     log_file = tmp_path / "noisy.log"
     done = run_script(f"""
         def noisy(input, output, params):
@@ -43,41 +44,93 @@ def test_a_step_that_draws_runs_in_the_drawing_process_and_logs_to_its_job_log(t
             Path(output[0]).write_text("drawn")
         noisy.draws = True
 
-        steps.start_drawing_process()
+        steps.start_worker_process({{noisy}})
         steps.run(noisy, [], [r"{tmp_path / 'figure.png'}"], SimpleNamespace(), [log_file])
         print(os.getpid())
     """, log_file)
     assert done.returncode == 0, done.stderr
     lines = log_file.read_text().splitlines()
     assert len(lines) == 2, lines
-    # the step's own record first (written by the drawing process), then the job's closing line
+    # the step's own record first (written by the worker process), then the job's closing line
     assert lines[0].startswith("WARNING drawn in process ") and lines[0].split()[-1] != done.stdout.strip()
-    assert lines[1].startswith("INFO noisy: ") and lines[1].endswith("s CPU in the drawing process")
+    assert lines[1].startswith("INFO noisy: ") and lines[1].endswith("s CPU in the worker process")
     assert (tmp_path / "figure.png").read_text() == "drawn"
 
 
-def test_an_error_in_the_drawing_process_fails_the_job_with_the_traceback_in_its_log(tmp_path):
+def test_a_per_site_step_runs_in_the_worker_only_when_it_has_nothing_else_to_do(tmp_path):
+    log_file = tmp_path / "per_site.log"
+    done = run_script(f"""
+        import threading, time
+        started, release = Path(r"{tmp_path / 'started'}"), Path(r"{tmp_path / 'release'}")
+
+        def slow_figure(input, output, params):
+            started.touch()
+            while not release.exists():
+                time.sleep(0.01)
+        slow_figure.draws = True
+
+        @steps._per_site_step
+        def per_site(input, output, params):
+            print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
+
+        def job(step, log):
+            steps.run(step, [], [], SimpleNamespace(), [log_file.with_suffix(log)])
+
+        run = os.getpid()
+        steps.start_worker_process({{slow_figure, per_site}})
+        job(per_site, ".idle.log")
+        figure = threading.Thread(target=job, args=(slow_figure, ".figure.log"))
+        figure.start()
+        while not started.exists():
+            time.sleep(0.01)
+        job(per_site, ".busy.log")  # while the worker draws
+        release.touch()
+        figure.join()
+        job(per_site, ".after.log")
+    """, log_file)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["scored in the worker", "scored in the run", "scored in the worker"]
+    assert (tmp_path / "per_site.idle.log").read_text().endswith("s CPU in the worker process\n")
+    assert "worker" not in (tmp_path / "per_site.busy.log").read_text()
+
+
+def test_the_worker_starts_only_for_steps_that_can_run_there_and_imports_plotting_only_to_draw(tmp_path):
+    done = run_script("""
+        steps.start_worker_process({steps.tables_workbook, steps.statistics, None})
+        print(steps._worker is None)
+        steps.start_worker_process({steps.score_scim, None})
+        plotting_imported = "'matplotlib' in __import__('sys').modules"
+        steps.import_plotting_libraries({steps.score_scim, None})
+        print(steps._worker.submit(eval, plotting_imported).result())
+        steps.import_plotting_libraries({steps.score_scim, steps.trajectories})
+        print(steps._worker.submit(eval, plotting_imported).result())
+    """, tmp_path / "unused.log")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "True"]
+
+
+def test_an_error_in_the_worker_process_fails_the_job_with_the_traceback_in_its_log(tmp_path):
     log_file = tmp_path / "ais_shift_figure.log"
     missing = tmp_path / "ais_shift.csv"
     done = run_script(f"""
-        steps.start_drawing_process()
+        steps.start_worker_process({{steps.ais_shift_figure}})
         try:
             steps.run(steps.ais_shift_figure, SimpleNamespace(ais_shift=r"{missing}"),
                       SimpleNamespace(ais_shift=["a.png", "a.svg"]),
                       SimpleNamespace(visits=[{{"name": "baseline", "label": "Pre"}}]), [log_file])
-        except steps.DrawingError as error:
+        except steps.WorkerError as error:
             print(error)
     """, log_file)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("FileNotFoundError: ")
     text = log_file.read_text()
     assert text.startswith("ERROR step ais_shift_figure failed")
-    # the drawing process's own traceback, down to the step that failed there
+    # the worker process's own traceback, down to the step that failed there
     assert "Traceback" in text and 'in ais_shift_figure\n' in text and str(missing) in text
 
 
 def fail_then_draw(failing_body: str, log_file: Path) -> list[str]:
-    """A step that fails in the drawing process (`failing_body`), then one that draws: the script's
+    """A step that fails in the worker process (`failing_body`), then one that draws: the script's
     output lines (the error, then where the second step ran)."""
     done = run_script(f"""
         {textwrap.indent(textwrap.dedent(failing_body), " " * 8).strip()}
@@ -88,10 +141,10 @@ def fail_then_draw(failing_body: str, log_file: Path) -> list[str]:
         drawing.draws = True
 
         run = os.getpid()
-        steps.start_drawing_process()
+        steps.start_worker_process({{failing, drawing}})
         try:
             steps.run(failing, [], [], SimpleNamespace(), [log_file])
-        except steps.DrawingError as error:
+        except steps.WorkerError as error:
             print(error)
         steps.run(drawing, [], [], SimpleNamespace(), [log_file.with_suffix(".next.log")])
     """, log_file)
@@ -100,7 +153,7 @@ def fail_then_draw(failing_body: str, log_file: Path) -> list[str]:
 
 
 def test_an_error_that_cannot_be_sent_back_fails_only_its_own_job(tmp_path):
-    # An exception that does not survive pickling would have broken the drawing process for every
+    # An exception that does not survive pickling would have broken the worker process for every
     # later figure job of the run.
     lines = fail_then_draw("""
         class Unsendable(Exception):
@@ -115,29 +168,29 @@ def test_an_error_that_cannot_be_sent_back_fails_only_its_own_job(tmp_path):
     assert failing_log.startswith("ERROR step failing failed\nTraceback") and "in failing\nUnsendable: no such panel" in failing_log
 
 
-def test_figures_are_drawn_in_the_run_after_the_drawing_process_died(tmp_path):
+def test_figures_are_drawn_in_the_run_after_the_worker_process_died(tmp_path):
     lines = fail_then_draw("""
         def failing(input, output, params):
             os.kill(os.getpid(), signal.SIGKILL)
     """, tmp_path / "dying.log")
-    assert lines == ["the drawing process ended while it ran failing (killed? out of memory?)", "drawn in the run"]
-    assert (tmp_path / "dying.log").read_text().startswith("ERROR the drawing process ended while it ran failing")
+    assert lines == ["the worker process ended while it ran failing (killed? out of memory?)", "drawn in the run"]
+    assert (tmp_path / "dying.log").read_text().startswith("ERROR the worker process ended while it ran failing")
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_the_drawing_process_dies_with_the_run_that_started_it(tmp_path):
-    # A killed run must leave no drawing process behind that could still write figures.
+def test_the_worker_process_dies_with_the_run_that_started_it(tmp_path):
+    # A killed run must leave no worker process behind that could still write figures.
     done = run_script("""
-        steps.start_drawing_process()
-        print(steps._drawing.submit(os.getpid).result(), flush=True)
+        steps.start_worker_process({steps.trajectories})
+        print(steps._worker.submit(os.getpid).result(), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """, tmp_path / "unused.log")
     assert done.returncode == -9
-    drawing = int(done.stdout)
+    worker = int(done.stdout)
     deadline = time.monotonic() + 20
-    while _alive(drawing) and time.monotonic() < deadline:
+    while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(drawing), f"drawing process {drawing} outlived the killed run"
+    assert not _alive(worker), f"worker process {worker} outlived the killed run"
 
 
 def _alive(pid: int) -> bool:
