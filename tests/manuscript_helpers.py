@@ -49,10 +49,10 @@ def build_tables(raw: Path, out: Path, config: dict) -> dict:
     sites = [out / "sites" / shard for shard in shards]
     for instrument in ("isncsci", "scim"):
         steps.split_by_site(Files(assessments=validated / f"{instrument}.csv", patients=validated / "patients.csv"),
-                            Files(*[site / f"{instrument}.csv" for site in sites]), Files())
+                            Files(*[site / f"{instrument}.arrow" for site in sites]), Files())
     for site in sites:
-        steps.score_isncsci(Files(exams=site / "isncsci.csv"), Files(site / "isncsci_scored.csv"), visits)
-        steps.score_scim(Files(scim=site / "scim.csv"), Files(site / "scim_scored.csv"), visits)
+        steps.score_isncsci(Files(exams=site / "isncsci.arrow"), Files(site / "isncsci_scored.csv"), visits)
+        steps.score_scim(Files(scim=site / "scim.arrow"), Files(site / "scim_scored.csv"), visits)
     t = {name: tables / f"{file}" for name, file in TABLE_FILES.items()}
     steps.outcomes_by_visit(
         Files(isncsci=[site / "isncsci_scored.csv" for site in sites], scim=[site / "scim_scored.csv" for site in sites],

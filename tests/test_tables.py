@@ -185,3 +185,31 @@ def test_a_read_of_some_columns_gives_them_as_a_full_read_does(tmp_path):
     assert some["patient_id"].tolist() == ["P1", "=P2"]  # the text guard is taken off as in a full read
     with pytest.raises(ValueError, match="no column uems_typo"):
         tables.read(tmp_path / "t.csv", ["patient_id", "uems_typo"])
+
+
+def test_an_arrow_table_reads_back_as_the_very_frame_written(tmp_path):
+    # A site's rows of a validated table: a slice (index not 0..n-1), categorical exam cells,
+    # text of both string dtypes with missing values, free text of any kind, numbers with gaps.
+    n = len(WRITTEN)
+    validated = pd.DataFrame({
+        "patient_id": pd.array([f"P{i}" for i in range(n)], dtype="string"),
+        "right_motor_C5": pd.Categorical(["5", "NT", "0*"] * (n // 3) + ["4"] * (n % 3), categories=["0", "4", "5", "NT", "0*"]),
+        "term": WRITTEN,
+        "recorded_ais": pd.array(["A", None] * (n // 2) + ["D"] * (n % 2), dtype="string"),
+        "day": np.arange(n) - 30,
+        "uems": [12.5, np.nan] * (n // 2) + [0.0] * (n % 2),
+        "standard": pd.Series([None] * n, dtype="str"),
+        "flag": np.arange(n) % 2 == 0,
+    })
+    site = validated.iloc[1::2]
+    tables.write(site, tmp_path / "t.arrow")
+    back = tables.read(tmp_path / "t.arrow")
+    pd.testing.assert_frame_equal(back, site.reset_index(drop=True))  # values and dtypes
+    assert back["term"].tolist() == WRITTEN[1::2]  # no spreadsheet mark in a file no person opens
+    some = tables.read(tmp_path / "t.arrow", ["uems", "patient_id"])
+    assert list(some.columns) == ["patient_id", "uems"]  # the file's order, as for a CSV
+    with pytest.raises(ValueError, match="no column uems_typo"):
+        tables.read(tmp_path / "t.arrow", ["patient_id", "uems_typo"])
+    first = (tmp_path / "t.arrow").read_bytes()
+    tables.write(site.copy(), tmp_path / "t.arrow")
+    assert (tmp_path / "t.arrow").read_bytes() == first  # byte-stable, as every output

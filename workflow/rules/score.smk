@@ -3,13 +3,13 @@
 
 
 rule split_by_site:
-    """Split one instrument's validated assessments by site."""
+    """Split one instrument's validated assessments by site (as Arrow files: caseseries.tables)."""
     input:
         assessments=INTERIM / "validated" / "{instrument}.csv",
         patients=validated("patients"),
         code=library("data.sharding"),
     output:
-        per_site("{instrument}.csv"),
+        per_site("{instrument}.arrow"),
     log:
         LOGS / "split_{instrument}_by_site.log",
     wildcard_constraints:
@@ -21,7 +21,7 @@ rule split_by_site:
 rule score_isncsci:
     """ISNCSCI totals, levels and AIS grade per exam, and the visit each exam counts for."""
     input:
-        exams=INTERIM / "sites" / "{site}" / "isncsci.csv",
+        exams=INTERIM / "sites" / "{site}" / "isncsci.arrow",
         code=library("instruments.isncsci", "analysis.visits"),
     output:
         INTERIM / "sites" / "{site}" / "isncsci_scored.csv",
@@ -36,7 +36,7 @@ rule score_isncsci:
 rule score_scim:
     """SCIM-III subscales and total per assessment, and the visit each counts for."""
     input:
-        scim=INTERIM / "sites" / "{site}" / "scim.csv",
+        scim=INTERIM / "sites" / "{site}" / "scim.arrow",
         code=library("instruments.scim", "analysis.visits"),
     output:
         INTERIM / "sites" / "{site}" / "scim_scored.csv",
