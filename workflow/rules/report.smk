@@ -129,6 +129,7 @@ rule render:
         LOGS / "render_{format}.log",
     wildcard_constraints:
         format="html|pdf|docx",
+    priority: lambda wildcards: int(wildcards.format == "pdf")  # the longest (pandoc, then typst)
     params:
         engine=config["report"]["engine"],
     run:

@@ -14,6 +14,7 @@ rule split_by_site:
         LOGS / "split_{instrument}_by_site.log",
     wildcard_constraints:
         instrument="isncsci|scim",
+    priority: lambda wildcards: int(wildcards.instrument == "isncsci")  # the longer chain first
     run:
         steps.run(steps.split_by_site, input, output, params, log)
 

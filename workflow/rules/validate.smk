@@ -24,6 +24,8 @@ rule validate_table:
         LOGS / "validate_{table}.log",
     wildcard_constraints:
         table="|".join(RAW_FILES),
+    # The exam table first: the widest, and its jobs (split, scoring) are the longest chain.
+    priority: lambda wildcards: int(wildcards.table == "isncsci")
     params:
         raw_dir=RAW,
         plausibility=config["plausibility"],
