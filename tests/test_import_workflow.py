@@ -12,6 +12,8 @@ from pypdf import PdfReader
 from test_redcap import DICTIONARY, FIXTURE, MAP, RECORD_OF, RECORDS, fixture_identifiers
 from workflow_helpers import copy_project, own_library, snakemake
 
+from caseseries import tables
+
 # On one xdist worker (--dist loadgroup): the module fixture (a build from the REDCap fixture) is made once.
 pytestmark = pytest.mark.xdist_group("test_import_workflow")
 
@@ -63,7 +65,7 @@ TEXT_SUFFIXES = {".csv", ".json", ".yaml", ".yml", ".qmd", ".md", ".log", ".bib"
 
 def views(path) -> tuple[list[bytes], list[str]]:
     """(every byte view of the file, its text views): the bytes as stored, each member of a zip
-    (DOCX, XLSX), a PDF's extracted text; text views leave out what is not text (images,
+    (DOCX, XLSX), a PDF's extracted text, an Arrow file's table; text views leave out what is not text (images,
     base64 data, PDF object numbers, SVG path coordinates)."""
     data = path.read_bytes()
     raw, text = [data], []
@@ -78,6 +80,10 @@ def views(path) -> tuple[list[bytes], list[str]]:
         extracted = "\n".join(page.extract_text() for page in PdfReader(path).pages)
         raw.append(extracted.encode())
         text.append(extracted)
+    elif path.suffix == ".arrow":  # compressed: its table as CSV
+        table = tables.read(path).to_csv(index=False)
+        raw.append(table.encode())
+        text.append(table)
     elif path.suffix == ".svg":
         text += re.findall(r"<!-- (.*?) -->", data.decode("utf-8", "replace"))  # matplotlib's text labels
     elif path.suffix in TEXT_SUFFIXES:

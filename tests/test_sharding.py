@@ -31,3 +31,29 @@ def test_a_row_of_a_patient_not_in_patients_is_an_error():
     rows = pd.DataFrame({"patient_id": ["P1", "P9"], "day": [0, 0]})
     with pytest.raises(ValueError, match="unknown"):
         split_by_site(rows, PATIENTS, ["Oslo", "S_o_Paulo_2"])
+
+
+@pytest.mark.parametrize("site", ["all rows", "optional text empty throughout", "no exam"])
+def test_a_site_scores_to_the_same_bytes_from_its_arrow_copy_as_from_a_csv_copy(tmp_path, site):
+    # The per-site copies were CSV files: read back, a column empty throughout one site became a
+    # float column and an empty site kept no row to type its columns from. Scoring must not care.
+    from caseseries import steps, tables
+    from manuscript_helpers import REPO, Files, example_config
+
+    config = example_config()
+    validated = tmp_path / "isncsci.csv"
+    steps.validate_table(Files(), Files(validated), Files(raw_dir=REPO / "data" / "raw", plausibility=config["plausibility"]))
+    exams = tables.read(validated).assign(line=lambda frame: range(2, len(frame) + 2))
+    if site == "optional text empty throughout":
+        optional = ["standard", "right_lowest_nonkey_muscle", "left_lowest_nonkey_muscle", "recorded_ais"]
+        for column in optional:
+            exams[column] = exams[column].where(exams[column].isna())  # all missing, same dtype
+    elif site == "no exam":
+        exams = exams.iloc[:0]
+    scored = {}
+    for copy in ("site.csv", "site.arrow"):
+        tables.write(exams, tmp_path / copy)
+        steps.score_isncsci(Files(exams=tmp_path / copy), Files(tmp_path / f"{copy}.scored.csv"), Files(visits=config["visits"]))
+        scored[copy] = (tmp_path / f"{copy}.scored.csv").read_bytes()
+    assert scored["site.arrow"] == scored["site.csv"]
+    assert scored["site.csv"].count(b"\n") == len(exams) + 1

@@ -4,6 +4,7 @@ its own process: the worker is forked, which this test process (with pytest-xdis
 not do."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -92,6 +93,40 @@ def test_a_per_site_step_runs_in_the_worker_only_when_it_has_nothing_else_to_do(
     assert done.stdout.splitlines() == ["scored in the worker", "scored in the run", "scored in the worker"]
     assert (tmp_path / "per_site.idle.log").read_text().endswith("s CPU in the worker process\n")
     assert "worker" not in (tmp_path / "per_site.busy.log").read_text()
+
+
+def test_a_per_site_step_runs_in_the_run_when_the_worker_died_before_it(tmp_path):
+    log_file = tmp_path / "per_site.log"
+    done = run_script("""
+        from concurrent.futures.process import BrokenProcessPool
+
+        @steps._per_site_step
+        def per_site(input, output, params):
+            print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
+
+        run = os.getpid()
+        steps.start_worker_process({per_site})
+        worker = steps._worker
+        os.kill(worker.submit(os.getpid).result(), signal.SIGKILL)  # between two steps
+        try:
+            worker.submit(os.getpid).result()
+        except BrokenProcessPool:  # now the pool knows
+            pass
+        steps.run(per_site, [], [], SimpleNamespace(), [log_file])
+        steps.run(per_site, [], [], SimpleNamespace(), [log_file.with_suffix(".next.log")])
+        print("worker left:", steps._worker is not None)
+    """, log_file)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["scored in the run", "scored in the run", "worker left: False"]
+
+
+def test_every_rule_runs_the_step_of_its_name():
+    # The run plans the worker process from its jobs' rule names (common.smk, planned_steps).
+    rules = "\n".join(path.read_text() for path in (WORKFLOW / "rules").glob("*.smk"))
+    blocks = re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", rules, flags=re.S | re.M)
+    assert len(blocks) > 15
+    for rule, body in blocks:
+        assert re.findall(r"steps\.run\(steps\.(\w+),", body) == [rule], rule
 
 
 def test_the_worker_starts_only_for_steps_that_can_run_there_and_imports_plotting_only_to_draw(tmp_path):

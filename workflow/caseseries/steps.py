@@ -23,11 +23,12 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from caseseries.analysis import quality, visits
 from caseseries import tables
@@ -72,11 +73,10 @@ def run(step, input, output, params, log_files) -> None:
     with _records_to(log_files[0]):
         started = time.perf_counter()
         try:
-            if (worker := _worker_for(step)) is not None:
-                where = " in the worker process"
-                cpu = _in_worker(worker, step, _plain(input), _plain(output), _plain(params), log_files[0])
-            else:
-                # CPU of this job's thread: with jobs as threads, wall time includes waiting for the others.
+            # CPU: of the worker process (its library threads included), or of this job's thread
+            # (with jobs as threads, wall time includes waiting for the others).
+            where, cpu = " in the worker process", _in_worker(step, input, output, params, log_files[0])
+            if cpu is None:  # not for the worker, or it is gone
                 where, cpu_started = "", time.thread_time()
                 step(input, output, params)
                 cpu = time.thread_time() - cpu_started
@@ -144,29 +144,41 @@ def start_worker_process(planned_steps) -> None:
 def import_plotting_libraries(planned_steps) -> None:
     """In the worker process, if there is one and the run draws, while the first jobs run (which
     meanwhile find it busy)."""
+    if any(getattr(step, "draws", False) for step in planned_steps):
+        future = _submit_to_worker(importlib.import_module, "caseseries.report.figures")
+        if future is not None:
+            future.add_done_callback(_worker_task_done)  # outside the lock: a done future calls back at once
+
+
+def _submit_to_worker(*task, only_if_idle: bool = False) -> Future | None:
+    """The future of `task` (a function and its arguments) in the worker process, counted as the
+    worker's task until _worker_task_done; None if there is no worker (any more), or if it is busy
+    and `only_if_idle`."""
     global _worker_tasks
     with _worker_lock:
-        if _worker is None or not any(getattr(step, "draws", False) for step in planned_steps):
-            return
+        if _worker is None or (only_if_idle and _worker_tasks > 0):
+            return None
+        try:
+            future = _worker.submit(*task)
+        except BrokenProcessPool:  # it died between two tasks
+            _lost_worker()
+            return None
         _worker_tasks += 1
-        _worker.submit(importlib.import_module, "caseseries.report.figures").add_done_callback(_worker_task_done)
+        return future
 
 
-def _worker_task_done(_=None) -> None:
+def _worker_task_done(future: Future) -> None:
     global _worker_tasks
     with _worker_lock:
         _worker_tasks -= 1
+        if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+            _lost_worker()
 
 
-def _worker_for(step) -> ProcessPoolExecutor | None:
-    """The worker process if the step runs there (counted as its task), else None: a figure step
-    always runs there, waiting its turn; a per-site step only when the worker has nothing to do."""
-    global _worker_tasks
-    with _worker_lock:
-        if _worker is not None and (getattr(step, "draws", False) or (_can_use_worker(step) and _worker_tasks == 0)):
-            _worker_tasks += 1
-            return _worker
-        return None
+def _lost_worker() -> None:
+    """With _worker_lock held: the worker died; the next steps run in this process."""
+    global _worker
+    _worker = None
 
 
 def _as_worker_process(parent: int) -> None:
@@ -180,18 +192,23 @@ def _as_worker_process(parent: int) -> None:
         os._exit(1)
 
 
-def _in_worker(worker, step, input, output, params, log_path) -> float:
-    global _worker
+def _in_worker(step, input, output, params, log_path) -> float | None:
+    """Run the step in the worker process if it goes there (a figure step always, waiting its turn;
+    a per-site step only when the worker has nothing to do): its CPU seconds; None if it did not go."""
+    if not _can_use_worker(step):
+        return None
+    args = _plain(input), _plain(output), _plain(params), log_path
+    future = _submit_to_worker(_run_in_worker, step, *args, only_if_idle=not getattr(step, "draws", False))
+    if future is None:
+        return None
     try:
-        return worker.submit(_run_in_worker, step, input, output, params, log_path).result()
+        return future.result()
     except BrokenProcessPool:
-        with _worker_lock:
-            _worker = None  # the next steps run in this process
         message = f"the worker process ended while it ran {step.__name__} (killed? out of memory?)"
         log.error("%s", message)
         raise WorkerError(message) from None
     finally:
-        _worker_task_done()
+        _worker_task_done(future)  # here, not as a callback: the next job must find the worker idle
 
 
 def _run_in_worker(step, input, output, params, log_path) -> float:
@@ -242,6 +259,9 @@ _PR_SET_PDEATHSIG = 1
 def _give_back_freed_memory() -> None:
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
+    # Arrow's own allocator (Arrow files, pandas' text columns) keeps what was freed as well: after
+    # reading and writing the ten per-site files of 10^5 patients, 116 MB.
+    pa.default_memory_pool().release_unused()
 
 
 def _contract_checked(load, *args):
