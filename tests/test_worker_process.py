@@ -22,6 +22,12 @@ from types import SimpleNamespace
 from caseseries import steps
 
 log_file = Path(sys.argv[1])
+run = os.getpid()  # the run's process (the worker is another)
+
+
+@steps._per_site_step  # says where it ran
+def per_site(input, output, params):
+    print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
 """
 
 
@@ -70,14 +76,9 @@ def test_a_per_site_step_runs_in_the_worker_only_when_it_has_nothing_else_to_do(
                 time.sleep(0.01)
         slow_figure.draws = True
 
-        @steps._per_site_step
-        def per_site(input, output, params):
-            print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
-
         def job(step, log):
             steps.run(step, [], [], SimpleNamespace(), [log_file.with_suffix(log)])
 
-        run = os.getpid()
         steps.start_worker_process({{slow_figure, per_site}})
         job(per_site, ".idle.log")
         figure = threading.Thread(target=job, args=(slow_figure, ".figure.log"))
@@ -100,11 +101,6 @@ def test_a_per_site_step_runs_in_the_run_when_the_worker_died_before_it(tmp_path
     done = run_script("""
         from concurrent.futures.process import BrokenProcessPool
 
-        @steps._per_site_step
-        def per_site(input, output, params):
-            print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
-
-        run = os.getpid()
         steps.start_worker_process({per_site})
         worker = steps._worker
         os.kill(worker.submit(os.getpid).result(), signal.SIGKILL)  # between two steps
@@ -175,7 +171,6 @@ def fail_then_draw(failing_body: str, log_file: Path) -> list[str]:
             print("drawn in", "the run" if os.getpid() == run else "another process")
         drawing.draws = True
 
-        run = os.getpid()
         steps.start_worker_process({{failing, drawing}})
         try:
             steps.run(failing, [], [], SimpleNamespace(), [log_file])
