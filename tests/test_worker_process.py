@@ -64,36 +64,46 @@ def test_a_step_that_draws_runs_in_the_worker_process_and_logs_to_its_job_log(tm
     assert (tmp_path / "figure.png").read_text() == "drawn"
 
 
-def test_a_per_site_step_runs_in_the_worker_only_when_it_has_nothing_else_to_do(tmp_path):
+def test_a_per_site_step_runs_in_a_worker_only_when_one_has_nothing_else_to_do(tmp_path):
     log_file = tmp_path / "per_site.log"
     done = run_script(f"""
         import threading, time
-        started, release = Path(r"{tmp_path / 'started'}"), Path(r"{tmp_path / 'release'}")
+        release = Path(r"{tmp_path / 'release'}")
 
         def slow_figure(input, output, params):
-            started.touch()
+            Path(output[0]).touch()  # started
             while not release.exists():
                 time.sleep(0.01)
         slow_figure.draws = True
 
-        def job(step, log):
-            steps.run(step, [], [], SimpleNamespace(), [log_file.with_suffix(log)])
+        def job(step, log, output=()):
+            steps.run(step, [], list(output), SimpleNamespace(), [log_file.with_suffix(log)])
 
         steps.start_worker_process({{slow_figure, per_site}})
-        job(per_site, ".idle.log")
-        figure = threading.Thread(target=job, args=(slow_figure, ".figure.log"))
-        figure.start()
-        while not started.exists():
+        while steps._worker_tasks:  # a worker counts as busy until it has started
             time.sleep(0.01)
-        job(per_site, ".busy.log")  # while the worker draws
+        job(per_site, ".idle.log")
+        figures = []
+        for n in range(steps.WORKER_PROCESSES):  # one more worker drawing each time
+            started = Path(r"{tmp_path}") / f"started{{n}}"
+            figures.append(threading.Thread(target=job, args=(slow_figure, f".figure{{n}}.log", [started])))
+            figures[-1].start()
+            while not started.exists():
+                time.sleep(0.01)
+            job(per_site, f".busy{{n}}.log")
         release.touch()
-        figure.join()
+        for figure in figures:
+            figure.join()
         job(per_site, ".after.log")
+        print(steps.WORKER_PROCESSES)
     """, log_file)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["scored in the worker", "scored in the run", "scored in the worker"]
+    *where, workers = done.stdout.splitlines()
+    workers = int(workers)
+    assert workers >= 2
+    assert where == ["scored in the worker"] * workers + ["scored in the run", "scored in the worker"]
     assert (tmp_path / "per_site.idle.log").read_text().endswith("s CPU in the worker process\n")
-    assert "worker" not in (tmp_path / "per_site.busy.log").read_text()
+    assert "worker" not in (tmp_path / f"per_site.busy{workers - 1}.log").read_text()
 
 
 def test_a_per_site_step_runs_in_the_run_when_the_worker_died_before_it(tmp_path):
@@ -104,10 +114,11 @@ def test_a_per_site_step_runs_in_the_run_when_the_worker_died_before_it(tmp_path
         steps.start_worker_process({per_site})
         worker = steps._worker
         os.kill(worker.submit(os.getpid).result(), signal.SIGKILL)  # between two steps
-        try:
-            worker.submit(os.getpid).result()
-        except BrokenProcessPool:  # now the pool knows
-            pass
+        while True:  # until the pool knows (meanwhile another worker may answer)
+            try:
+                worker.submit(os.getpid).result()
+            except BrokenProcessPool:
+                break
         steps.run(per_site, [], [], SimpleNamespace(), [log_file])
         steps.run(per_site, [], [], SimpleNamespace(), [log_file.with_suffix(".next.log")])
         print("worker left:", steps._worker is not None)
@@ -125,19 +136,52 @@ def test_every_rule_runs_the_step_of_its_name():
         assert re.findall(r"steps\.run\(steps\.(\w+),", body) == [rule], rule
 
 
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_figure_job_holds_a_job_slot_only_when_it_is_not_drawn_in_the_worker(tmp_path, cores):
+    # With the worker (two cores or more), a figure is drawn in a process of its own, one at a time
+    # (the `drawing` resource): it must not keep a job of this process waiting for a slot.
+    from caseseries import steps
+    from workflow_helpers import copy_project, snakemake
+
+    planned = snakemake(copy_project(tmp_path), "--dry-run", "--cores", str(cores), check=True).stdout
+    jobs = re.findall(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", planned, flags=re.S | re.M)
+    assert len(jobs) > 20
+    for rule, block in jobs:
+        threads = int(re.search(r"threads: (\d+)", block)[1]) if "threads:" in block else 1
+        drawing = re.search(r"drawing=(\d+)", block)
+        if getattr(getattr(steps, rule, None), "draws", False):
+            assert (threads, int(drawing[1])) == ((0, 1) if cores > 1 else (1, 0)), rule
+        else:
+            assert (threads, drawing) == (1, None), rule
+
+
 def test_the_worker_starts_only_for_steps_that_can_run_there_and_imports_plotting_only_to_draw(tmp_path):
     done = run_script("""
+        import time
+
+        def in_each_worker(expression):
+            # each task holds its worker a while, so that every worker takes one
+            tasks = [steps._worker.submit(eval, f"(__import__('time').sleep(0.5), __import__('os').getpid(), {expression})")
+                     for _ in range(steps.WORKER_PROCESSES)]
+            answers = [task.result()[1:] for task in tasks]
+            assert len({pid for pid, _ in answers}) == steps.WORKER_PROCESSES
+            return sorted({answer for _, answer in answers})
+
+        imported = "tuple(name in __import__('sys').modules for name in ('matplotlib', 'seaborn', 'scipy.stats'))"
         steps.start_worker_process({steps.tables_workbook, steps.statistics, None})
         print(steps._worker is None)
         steps.start_worker_process({steps.score_scim, None})
-        plotting_imported = "'matplotlib' in __import__('sys').modules"
-        steps.import_plotting_libraries({steps.score_scim, None})
-        print(steps._worker.submit(eval, plotting_imported).result())
-        steps.import_plotting_libraries({steps.score_scim, steps.trajectories})
-        print(steps._worker.submit(eval, plotting_imported).result())
+        print(in_each_worker(imported), eval(imported))
+        steps.start_worker_process({steps.score_scim, steps.trajectories})
+        print(in_each_worker(imported), eval(imported))
     """, tmp_path / "unused.log")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False", "True"]
+    assert done.stdout.splitlines() == [
+        "True",
+        "[(False, False, False)] (False, False, False)",
+        # SciPy's statistics, which seaborn imports, imported by the run before the fork: shared
+        "[(True, True, True)] (False, False, True)",
+    ]
 
 
 def test_an_error_in_the_worker_process_fails_the_job_with_the_traceback_in_its_log(tmp_path):

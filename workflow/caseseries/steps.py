@@ -7,8 +7,8 @@ step is importable and testable without Snakemake. A step gets the rule's `input
 Jobs run as threads of the Snakemake process (profiles/default sets force-use-threads), so that the
 libraries are imported once per build, not once per job. A step therefore changes no process-wide
 state (working directory, environment, logging configuration) and never exits the process: it raises.
-When the Snakefile started the worker process (`start_worker_process`), the figure steps run there,
-and so do the per-site steps whenever it has nothing else to do.
+When the Snakefile started the worker processes (`start_worker_process`), the figure steps run
+there, and so do the per-site steps whenever a worker has nothing else to do.
 """
 
 import contextlib
@@ -43,7 +43,7 @@ PLOTTING = threading.Lock()
 
 
 def _figure_step(step):
-    """A step that draws: in the worker process when there is one, one at a time."""
+    """A step that draws: in a worker process when there are any, one at a time in each."""
 
     @functools.wraps(step)  # the step's own name in its log
     def plotting_step(input, output, params) -> None:
@@ -55,9 +55,9 @@ def _figure_step(step):
 
 
 def _per_site_step(step):
-    """A step of the per-site scoring: in the worker process when it has nothing else to do. No
-    figure can be drawn before they are all done, so the worker is then idle; these steps read
-    their input files and write their outputs, so they can run in either process."""
+    """A step of the per-site scoring: in a worker process when one has nothing else to do. No
+    figure can be drawn before they are all done, so the workers are then idle; these steps read
+    their input files and write their outputs, so they can run in any process."""
     step.when_worker_idle = True
     return step
 
@@ -108,11 +108,13 @@ def _records_to(log_path):
         handler.close()
 
 
-# The worker process. Jobs are threads of one process and take turns holding the GIL, so the second
-# core idled while the figure jobs (the longest, drawing in Python) or the per-site jobs ran. In a
-# process of their own they run next to the other jobs.
+# The worker processes. Jobs are threads of one process and take turns holding the GIL, so the
+# second core idled while the figure jobs (the longest, drawing in Python) or the per-site jobs
+# ran. In processes of their own they run next to the other jobs.
 _worker: ProcessPoolExecutor | None = None
-_worker_tasks = 0  # sent to the worker and not yet done
+# Two: the figures are drawn in two lanes, next to the jobs of the Snakemake process.
+WORKER_PROCESSES = 2
+_worker_tasks = 0  # sent to the workers and not yet done
 _worker_lock = threading.Lock()
 
 
@@ -125,29 +127,32 @@ def _can_use_worker(step) -> bool:
 
 
 def start_worker_process(planned_steps) -> None:
-    """Start the worker process (by the Snakefile, for a local run on two or more cores) if one of
+    """Start the worker processes (by the Snakefile, for a local run on two or more cores) if one of
     the steps the run plans can run there. Forked: a spawned process would first import
     Snakemake's main script, as multiprocessing prepares a child, which costs more than it saves.
     Forked on start, while Snakemake runs no other thread and holds no table yet (all of its
-    memory is the worker's too). Linux only: it must die with the run (see _as_worker_process),
+    memory is the workers' too). Linux only: they must die with the run (see _as_worker_process),
     and fork is unsafe on macOS."""
     global _worker
     if _PRCTL is None or not any(map(_can_use_worker, planned_steps)):
         return
-    gc.freeze()  # what both processes hold stays shared: their garbage collectors leave it alone
+    draws = any(getattr(step, "draws", False) for step in planned_steps)
+    if draws:
+        # Half of the plotting libraries' import time is SciPy's statistics (seaborn imports it),
+        # which the statistics step imports in this process anyway: imported once, before the fork.
+        importlib.import_module("scipy.stats")
+    gc.freeze()  # what the processes hold stays shared: their garbage collectors leave it alone
     _worker = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("fork"), initializer=_as_worker_process, initargs=(os.getpid(),)
+        WORKER_PROCESSES,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_as_worker_process,
+        initargs=(os.getpid(), draws),
     )
-    _worker.submit(os.getpid)  # forks now
-
-
-def import_plotting_libraries(planned_steps) -> None:
-    """In the worker process, if there is one and the run draws, while the first jobs run (which
-    meanwhile find it busy)."""
-    if any(getattr(step, "draws", False) for step in planned_steps):
-        future = _submit_to_worker(importlib.import_module, "caseseries.report.figures")
-        if future is not None:
-            future.add_done_callback(_worker_task_done)  # outside the lock: a done future calls back at once
+    # Forks them now. Each counts as busy until it is ready (has imported the plotting libraries),
+    # so that no per-site step waits for that meanwhile.
+    ready = [_submit_to_worker(os.getpid) for _ in range(WORKER_PROCESSES)]
+    for future in filter(None, ready):  # outside the lock: a done future calls back at once
+        future.add_done_callback(_worker_task_done)
 
 
 def _submit_to_worker(*task, only_if_idle: bool = False) -> Future | None:
@@ -156,7 +161,7 @@ def _submit_to_worker(*task, only_if_idle: bool = False) -> Future | None:
     and `only_if_idle`."""
     global _worker_tasks
     with _worker_lock:
-        if _worker is None or (only_if_idle and _worker_tasks > 0):
+        if _worker is None or (only_if_idle and _worker_tasks >= WORKER_PROCESSES):
             return None
         try:
             future = _worker.submit(*task)
@@ -181,7 +186,7 @@ def _lost_worker() -> None:
     _worker = None
 
 
-def _as_worker_process(parent: int) -> None:
+def _as_worker_process(parent: int, draws: bool) -> None:
     # Not Snakemake's SIGTERM handler, which came with the fork: a signal ends this process.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -190,6 +195,8 @@ def _as_worker_process(parent: int) -> None:
     _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the run died before that
         os._exit(1)
+    if draws:
+        importlib.import_module("caseseries.report.figures")
 
 
 def _in_worker(step, input, output, params, log_path) -> float | None:

@@ -131,9 +131,16 @@ def uses_worker_process():
 
 
 def drawing_slots(wildcards):
-    """A figure job's share of the `drawing` resource, limited to 1 in profiles/default:
-    figure jobs waiting for the worker process hold no job slot. On a cluster: none."""
+    """A figure job's share of the `drawing` resource, limited in profiles/default to the number of
+    worker processes: figure jobs waiting for one hold no job slot. On a cluster: none."""
     return int(uses_worker_process())
+
+
+def figure_threads(wildcards):
+    """Job slots a figure job holds: none while it is drawn in a worker process, a process of its
+    own that the `drawing` resource lets in, so that the jobs of this process keep every slot
+    (10^5 patients on 2 cores: the figures waited 5 s for a slot while the worker idled); else 1."""
+    return 1 - drawing_slots(wildcards)
 
 
 def planned_steps():
@@ -143,7 +150,7 @@ def planned_steps():
 
 def start_worker_process():
     """On start, first, while this process is small (before the check reads the tables): only for
-    a run with steps that can run there."""
+    a run with steps that can run there. The workers import the plotting libraries if it draws."""
     if uses_worker_process():
         steps.start_worker_process(planned_steps())
 
@@ -152,7 +159,6 @@ def prepare_jobs():
     """On start, after the checks. What is imported by now stays for the whole run: frozen, the
     garbage collector stops walking it (0.3 s of a cold build)."""
     gc.freeze()
-    steps.import_plotting_libraries(planned_steps())
 
 
 def stop_scheduler_timers():

@@ -1,5 +1,6 @@
 # Each figure is a job of its own. In a local run on two or more cores they are drawn in the worker
-# process one at a time (caseseries.steps.start_worker_process); see drawing_slots.
+# process one at a time (caseseries.steps.start_worker_process); see drawing_slots and
+# figure_threads.
 
 
 rule trajectories:
@@ -12,6 +13,7 @@ rule trajectories:
         trajectories=figure_files("trajectories"),
     log:
         LOGS / "trajectories.log",
+    threads: figure_threads
     resources:
         drawing=drawing_slots,
     params:
@@ -31,6 +33,7 @@ rule distributions:
         distributions=figure_files("distributions"),
     log:
         LOGS / "distributions.log",
+    threads: figure_threads
     resources:
         drawing=drawing_slots,
     params:
@@ -51,6 +54,7 @@ rule ais_shift_figure:
         ais_shift=figure_files("ais_shift"),
     log:
         LOGS / "ais_shift_figure.log",
+    threads: figure_threads
     resources:
         drawing=drawing_slots,
     params:
@@ -71,6 +75,7 @@ rule timeline:
         timeline=figure_files("timeline"),
     log:
         LOGS / "timeline.log",
+    threads: figure_threads
     resources:
         drawing=drawing_slots,
     params:
@@ -89,6 +94,7 @@ rule waterfall:
         waterfall=figure_files("waterfall"),
     log:
         LOGS / "waterfall.log",
+    threads: figure_threads
     resources:
         drawing=drawing_slots,
     params:
