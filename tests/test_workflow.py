@@ -94,9 +94,19 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
     assert planned_jobs(copy) == {
         "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
         "trajectories": 1, "distributions": 1, "ais_shift_figure": 1, "timeline": 1, "responders": 1, "waterfall": 1,
-        "published_claims": 1, "manuscript": 1, "render": 3,
+        "published_claims": 1, "manuscript": 1, "manuscript_figures": 1, "render": 3,
         "tables_workbook": 1, "all": 1,
     }  # not: score_isncsci, safety, the other validations (tables_workbook: it holds the SCIM-III tables)
+
+
+def test_changing_the_drawing_code_reruns_the_figures_and_the_render_not_the_manuscript_text(project, tmp_path):
+    copy = built_copy(project, tmp_path / "drawing")
+    code = copy / "workflow" / "caseseries" / "report" / "figures.py"
+    code.write_text(code.read_text() + "\n")
+    assert planned_jobs(copy) == {
+        "trajectories": 1, "distributions": 1, "ais_shift_figure": 1, "timeline": 1, "waterfall": 1,
+        "manuscript_figures": 1, "render": 3, "all": 1,
+    }
 
 
 def test_changing_the_report_template_reruns_only_the_report(project, tmp_path):

@@ -566,16 +566,22 @@ def manuscript(input, output, params) -> None:
     # The configuration goes to a supplementary file; the appendix names it with its SHA-256.
     tables.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), output.config)
     info["config_file"] = {"name": Path(output.config).name, "sha256": provenance.sha256(output.config)}
-    sources = ("template", "bibliography", "quarto_project", "citation_style", "text_filter", "figures", "raw", "code")
+    sources = ("template", "bibliography", "quarto_project", "citation_style", "text_filter", "raw", "code")
     paths = {role: getattr(input, role) for role in input.keys() if role not in sources and getattr(input, role)}
     context = ms.build_context(paths, config, dataset, info)
     text = ms.render_template(Path(input.template), context)
     tables.write_text(text, output.qmd)
-    # The rendered folder is a complete Quarto source: bibliography, project options, figures.
+    # The rendered folder is a complete Quarto source: bibliography, project options (and the
+    # figures, from manuscript_figures).
     shutil.copyfile(input.bibliography, output.bibliography)
     shutil.copyfile(input.quarto_project, output.quarto_project)
     shutil.copyfile(input.citation_style, output.citation_style)
     shutil.copyfile(input.text_filter, output.text_filter)
+
+
+def manuscript_figures(input, output, params) -> None:
+    import shutil
+
     for source, target in zip(input.figures, output.figures):
         shutil.copyfile(source, target)
 

@@ -82,7 +82,6 @@ rule manuscript:
         ais_check=rules.outcomes_by_visit.output.ais_check,
         claims=rules.published_claims.output[0],
         responders=rules.responders.output.summary if RESPONDERS else [],
-        figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
         raw=[raw(table) for table in RAW_FILES] + [RAW / DATASET_DESCRIPTION],
         dataset=INTERIM / "validated" / "dataset.json",
         code=library(
@@ -100,13 +99,26 @@ rule manuscript:
         quarto_project=REPORT / "_quarto.yml",
         citation_style=REPORT / "vancouver-numeric.csl",
         text_filter=REPORT / "verbatim-text.lua",
-        figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
     log:
         LOGS / "manuscript.log",
     params:
         config=config,
     run:
         steps.run(steps.manuscript, input, output, params, log)
+
+
+rule manuscript_figures:
+    """The figures the manuscript shows, copied next to it (a rule of its own: the manuscript's
+    text is written while the figures are drawn)."""
+    input:
+        figures=[FIGURES / f"{name}.png" for name in REPORT_FIGURES],
+        code=library(),
+    output:
+        figures=[REPORT / "figures" / f"{name}.png" for name in REPORT_FIGURES],
+    log:
+        LOGS / "manuscript_figures.log",
+    run:
+        steps.run(steps.manuscript_figures, input, output, params, log)
 
 
 rule render:
@@ -117,7 +129,7 @@ rule render:
         quarto_project=rules.manuscript.output.quarto_project,
         citation_style=rules.manuscript.output.citation_style,
         text_filter=rules.manuscript.output.text_filter,
-        figures=rules.manuscript.output.figures,
+        figures=rules.manuscript_figures.output.figures,
         code=library("report.render"),
         assets=[
             *Path("report/filters").glob("*.lua"),
