@@ -41,14 +41,16 @@ def build_tables(raw: Path, out: Path, config: dict) -> dict:
     """Run validation, scoring, outcomes by visit, statistics, patient tables, safety, responders
     and published claims on `raw`; return {role: path} as the manuscript rule passes them."""
     validated, tables = out / "validated", out / "tables"
-    for table in RAW_FILES:
-        steps.validate_table(Files(), Files(validated / f"{table}.csv"), Files(raw_dir=raw, plausibility=config["plausibility"]))
+    for table in RAW_FILES:  # as the workflow writes them (common.smk, validated)
+        suffix = "arrow" if table in ("isncsci", "scim") else "csv"
+        steps.validate_table(Files(), Files(validated / f"{table}.{suffix}"),
+                             Files(raw_dir=raw, plausibility=config["plausibility"]))
     steps.validate_dataset(Files(), Files(validated / "dataset.json"), Files(raw_dir=raw, plausibility=config["plausibility"]))
     visits = Files(visits=config["visits"])
     shards = sorted({shard_name(site) for site in pd.read_csv(validated / "patients.csv", dtype=str)["site"]})
     sites = [out / "sites" / shard for shard in shards]
     for instrument in ("isncsci", "scim"):
-        steps.split_by_site(Files(assessments=validated / f"{instrument}.csv", patients=validated / "patients.csv"),
+        steps.split_by_site(Files(assessments=validated / f"{instrument}.arrow", patients=validated / "patients.csv"),
                             Files(*[site / f"{instrument}.arrow" for site in sites]), Files())
     for site in sites:
         steps.score_isncsci(Files(exams=site / "isncsci.arrow"), Files(site / "isncsci_scored.csv"), visits)

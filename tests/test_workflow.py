@@ -92,7 +92,7 @@ def test_changing_one_scim_value_reruns_only_what_depends_on_scim(project, tmp_p
     copy = built_copy(project, tmp_path / "incremental")
     change_one_scim_value(copy)
     assert planned_jobs(copy) == {
-        "validate_table": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
+        "validate_assessments": 1, "split_by_site": 1, "score_scim": 1, "outcomes_by_visit": 1, "statistics": 1, "patient_tables": 1,
         "trajectories": 1, "distributions": 1, "ais_shift_figure": 1, "timeline": 1, "responders": 1, "waterfall": 1,
         "published_claims": 1, "manuscript": 1, "manuscript_figures": 1, "render": 3,
         "tables_workbook": 1, "all": 1,

@@ -65,8 +65,15 @@ def per_site(name):
     return [INTERIM / "sites" / shard / name for shard in SHARDS]
 
 
+# The assessments' validated copies are read by split_by_site only, as the very frame that was
+# written: Arrow files (caseseries.tables), written and read in a fraction of a CSV's time (10^5
+# patients: 2.5 s to write the exams as CSV). The other validated tables stay CSV.
+ASSESSMENTS = ("isncsci", "scim")
+
+
 def validated(table):
-    return INTERIM / "validated" / f"{table}.csv"
+    suffix = "arrow" if table in ASSESSMENTS else "csv"
+    return INTERIM / "validated" / f"{table}.{suffix}"
 
 
 def library(*modules):
@@ -132,14 +139,16 @@ def uses_worker_process():
 
 def drawing_slots(wildcards):
     """A figure job's share of the `drawing` resource, limited in profiles/default to the number of
-    worker processes: figure jobs waiting for one hold no job slot. On a cluster: none."""
+    worker processes: figure jobs waiting for one hold no job slot. On a cluster: none.
+    """
     return int(uses_worker_process())
 
 
 def figure_threads(wildcards):
     """Job slots a figure job holds: none while it is drawn in a worker process, a process of its
     own that the `drawing` resource lets in, so that the jobs of this process keep every slot
-    (10^5 patients on 2 cores: the figures waited 5 s for a slot while the worker idled); else 1."""
+    (10^5 patients on 2 cores: the figures waited 5 s for a slot while the worker idled); else 1.
+    """
     return 1 - drawing_slots(wildcards)
 
 
@@ -150,7 +159,8 @@ def planned_steps():
 
 def start_worker_process():
     """On start, first, while this process is small (before the check reads the tables): only for
-    a run with steps that can run there. The workers import the plotting libraries if it draws."""
+    a run with steps that can run there. The workers import the plotting libraries if it draws.
+    """
     if uses_worker_process():
         steps.start_worker_process(planned_steps())
 

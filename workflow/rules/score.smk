@@ -5,7 +5,7 @@
 rule split_by_site:
     """Split one instrument's validated assessments by site (as Arrow files: caseseries.tables)."""
     input:
-        assessments=INTERIM / "validated" / "{instrument}.csv",
+        assessments=INTERIM / "validated" / "{instrument}.arrow",
         patients=validated("patients"),
         code=library("data.sharding"),
     output:

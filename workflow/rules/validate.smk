@@ -23,7 +23,7 @@ rule validate_table:
     log:
         LOGS / "validate_{table}.log",
     wildcard_constraints:
-        table="|".join(RAW_FILES),
+        table="|".join(set(RAW_FILES) - set(ASSESSMENTS)),
     # The exam table first: the widest, and its jobs (split, scoring) are the longest chain.
     priority: lambda wildcards: int(wildcards.table == "isncsci")
     params:
@@ -31,6 +31,13 @@ rule validate_table:
         plausibility=config["plausibility"],
     run:
         steps.run(steps.validate_table, input, output, params, log)
+
+
+use rule validate_table as validate_assessments with:
+    output:
+        INTERIM / "validated" / "{table}.arrow",
+    wildcard_constraints:
+        table="|".join(ASSESSMENTS),
 
 
 rule validate_dataset:
