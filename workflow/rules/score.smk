@@ -14,7 +14,8 @@ rule split_by_site:
         LOGS / "split_{instrument}_by_site.log",
     wildcard_constraints:
         instrument="isncsci|scim",
-    priority: lambda wildcards: int(wildcards.instrument == "isncsci")  # the longer chain first
+    # The per-site chain (split, scoring) before the jobs off it (safety), the exams' first.
+    priority: lambda wildcards: 2 if wildcards.instrument == "isncsci" else 1
     run:
         steps.run(steps.split_by_site, input, output, params, log)
 
@@ -28,6 +29,7 @@ rule score_isncsci:
         INTERIM / "sites" / "{site}" / "isncsci_scored.csv",
     log:
         LOGS / "score_isncsci_{site}.log",
+    priority: 1
     params:
         visits=config["visits"],
     run:
@@ -43,6 +45,7 @@ rule score_scim:
         INTERIM / "sites" / "{site}" / "scim_scored.csv",
     log:
         LOGS / "score_scim_{site}.log",
+    priority: 1
     params:
         visits=config["visits"],
     run:
