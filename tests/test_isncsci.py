@@ -144,6 +144,21 @@ def test_ais_e_for_a_normal_exam():
 
 
 # --- B vs C: motor function more than three levels below the motor level -------------------------
+def test_categorical_cells_classify_alike_whatever_the_order_of_their_categories():
+    # Validation types the cells as categories in the order the values first appear. pandas counts
+    # such a dtype as equal to the contract's when it holds the same values, but its codes are not
+    # the contract's: an exam with VAC "No" was read as "NT" (A became undetermined).
+    complete = intact() | sensory_from("C6", "0") | motor_from("C6", "0") | COMPLETE_SACRUM
+    exams = pd.DataFrame([intact() | {"vac": "NT", "dap": "NT"}, complete, intact()])
+    as_text = isncsci.classify(exams)
+    assert as_text["ais"].iloc[1] == "A"
+    first_seen = exams.apply(lambda column: column.astype(pd.CategoricalDtype(list(dict.fromkeys(column)))))
+    contract_order = pd.CategoricalDtype(contract.ANAL_VALUES)
+    assert first_seen["vac"].dtype == contract_order  # the trap: equal dtypes ...
+    assert list(first_seen["vac"].cat.categories) != list(contract_order.categories)  # ... other codes
+    pd.testing.assert_frame_equal(isncsci.classify(first_seen), as_text)
+
+
 def test_b_rule_function_four_levels_below_motor_level_makes_c():
     # Complete-C5 pattern with S4-5 LT spared on the right (sensory incomplete, VAC absent).
     # Right T1 = 1: T1 is four levels below C5 (C6, C7, C8 are 1-3 below) -> motor incomplete. Only

@@ -72,6 +72,7 @@ def test_an_arrow_validated_copy_of_the_assessments_gives_the_same_scores_and_ou
     import sys
 
     from caseseries import steps
+    from caseseries.data.contract import ISNCSCI_EXAM_COLUMNS
     from manuscript_helpers import REPO, Files, example_config
 
     print("seed", seed)
@@ -80,6 +81,11 @@ def test_an_arrow_validated_copy_of_the_assessments_gives_the_same_scores_and_ou
                     "--seed", str(seed), "--missing-rate", "0.1", "--nt-rate", "0.05", "--mark-rate", "0.05",
                     "--nonkey-rate", "0.2", "--out", str(raw)],
                    check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO / "workflow")})
+    # The first exam all NT: validation's categories then come in another order than the contract's
+    # (NT first), which a reader that trusted pandas' dtype equality decoded wrongly.
+    exams = pd.read_csv(raw / "isncsci.csv", dtype=str, keep_default_na=False)
+    exams.loc[0, list(ISNCSCI_EXAM_COLUMNS)] = "NT"
+    exams.to_csv(raw / "isncsci.csv", index=False)
     config = example_config()
     checks = Files(raw_dir=raw, plausibility=config["plausibility"])
     patients = tmp_path / "patients.csv"

@@ -191,6 +191,19 @@ def test_a_read_of_some_columns_gives_them_as_a_full_read_does(tmp_path):
         tables.read(tmp_path / "t.csv", ["patient_id", "uems_typo"])
 
 
+def test_exam_cells_read_from_arrow_have_the_contracts_categories_in_its_order(tmp_path):
+    # Validation's categories come in the order the values first appear; written as they are, they
+    # read back in the contract's order (as from a CSV), with the same values.
+    values = ["NT", "No", "Yes", "No"]
+    frame = pd.DataFrame({"vac": pd.Series(values, dtype=pd.CategoricalDtype(["NT", "No", "Yes"]))})
+    tables.write(frame, tmp_path / "t.arrow")
+    tables.write(frame, tmp_path / "t.csv")
+    back = tables.read(tmp_path / "t.arrow")
+    assert list(back["vac"].cat.categories) == list(exam_values("vac")) == ["Yes", "No", "NT"]
+    assert back["vac"].tolist() == values
+    pd.testing.assert_frame_equal(back, tables.read(tmp_path / "t.csv"))
+
+
 def test_an_arrow_table_reads_back_as_the_very_frame_written(tmp_path):
     # A site's rows of a validated table: a slice (index not 0..n-1), categorical exam cells,
     # text of both string dtypes with missing values, free text of any kind, numbers with gaps.

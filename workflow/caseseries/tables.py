@@ -115,9 +115,17 @@ def _read_arrow(path: Path, columns: list[str] | None) -> pd.DataFrame:
     if columns is not None:
         table = table.select(list(_chosen(path, pd.Index(table.column_names), columns)))
     frame = table.to_pandas()
-    # The contract's codes as categories even where a site has no exam (Arrow keeps none then).
-    coded = {column: EXAM_DTYPES[exam_values(column)] for column in frame.columns if column in CODED_COLUMNS}
-    return frame.astype(coded) if coded else frame
+    # The contract's codes as categories, in the contract's order, as a CSV read gives them: even
+    # where a site has no exam (Arrow keeps none then), and where the writer's categories came in
+    # the order the values first appeared (validation's), which `astype` would keep, as pandas
+    # counts unordered categories in another order as the same dtype.
+    coded = {
+        column: frame[column].astype(dtype).cat.set_categories(dtype.categories)
+        for column in frame.columns
+        if column in CODED_COLUMNS
+        for dtype in [EXAM_DTYPES[exam_values(column)]]
+    }
+    return frame.assign(**coded) if coded else frame
 
 
 def _write_arrow(frame: pd.DataFrame, partial: Path) -> None:

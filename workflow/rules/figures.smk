@@ -1,6 +1,6 @@
-# Each figure is a job of its own. In a local run on two or more cores they are drawn in the worker
-# process one at a time (caseseries.steps.start_worker_process); see drawing_slots and
-# figure_threads.
+# Each figure is a job of its own. In a local run on two or more cores they are drawn in the two
+# worker processes, one in each at a time (caseseries.steps.start_worker_process); see
+# drawing_slots and figure_threads.
 
 
 rule trajectories:

@@ -241,7 +241,9 @@ def _codes(exams: pd.DataFrame, columns, values: tuple) -> np.ndarray:
     ours = pd.CategoricalDtype(values)
     for i, column in enumerate(columns):
         series = exams[column]
-        if series.dtype == ours:
+        # Our codes only if the categories are ours in our order: pandas counts two unordered
+        # categoricals of the same values in another order as the same dtype.
+        if series.dtype == ours and series.cat.categories.equals(ours.categories):
             out[i] = series.array.codes  # already our codes; -1 (missing) becomes 255 = ILLEGAL
             continue
         if isinstance(series.dtype, pd.CategoricalDtype):
