@@ -156,9 +156,9 @@ def start_worker_process(planned_steps) -> None:
 
 
 def _submit_to_worker(*task, only_if_idle: bool = False) -> Future | None:
-    """The future of `task` (a function and its arguments) in the worker process, counted as the
-    worker's task until _worker_task_done; None if there is no worker (any more), or if it is busy
-    and `only_if_idle`."""
+    """The future of `task` (a function and its arguments) in a worker process, counted as the
+    workers' task until _worker_task_done; None if there are no workers (any more), or if all are
+    busy and `only_if_idle`."""
     global _worker_tasks
     with _worker_lock:
         if _worker is None or (only_if_idle and _worker_tasks >= WORKER_PROCESSES):
@@ -181,7 +181,7 @@ def _worker_task_done(future: Future) -> None:
 
 
 def _lost_worker() -> None:
-    """With _worker_lock held: the worker died; the next steps run in this process."""
+    """With _worker_lock held: a worker died (the pool is broken); the next steps run in this process."""
     global _worker
     _worker = None
 
@@ -200,8 +200,8 @@ def _as_worker_process(parent: int, draws: bool) -> None:
 
 
 def _in_worker(step, input, output, params, log_path) -> float | None:
-    """Run the step in the worker process if it goes there (a figure step always, waiting its turn;
-    a per-site step only when the worker has nothing to do): its CPU seconds; None if it did not go."""
+    """Run the step in a worker process if it goes there (a figure step always, waiting its turn;
+    a per-site step only when a worker has nothing to do): its CPU seconds; None if it did not go."""
     if not _can_use_worker(step):
         return None
     args = _plain(input), _plain(output), _plain(params), log_path

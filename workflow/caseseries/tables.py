@@ -11,9 +11,11 @@ off every text cell, so the pipeline gets every value back unchanged. Numbers ar
 numeric columns are written as pandas writes them, and a text cell that is a plain number
 ("-3") is not a formula.
 
-A table whose name ends in `.arrow` (the per-site copies of the assessments, which only the scoring
-jobs read and no person opens) is an Arrow IPC file instead: read back as the very frame that was
-written, columns and types included, and ten times faster than CSV for the 140-column exam table.
+A table whose name ends in `.arrow` (the validated assessments, which only the split by site reads,
+and their per-site copies, which only the scoring jobs read; no person opens them) is an Arrow IPC
+file instead: read back as the frame that was written, columns and types included (exam cells with
+the contract's categories in its order, as from a CSV), and ten times faster than CSV for the
+140-column exam table.
 """
 
 import csv

@@ -5,7 +5,7 @@
 rule split_by_site:
     """Split one instrument's validated assessments by site (as Arrow files: caseseries.tables)."""
     input:
-        assessments=INTERIM / "validated" / "{instrument}.arrow",
+        assessments=lambda wildcards: validated(wildcards.instrument),
         patients=validated("patients"),
         code=library("data.sharding"),
     output:

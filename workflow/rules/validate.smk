@@ -24,7 +24,8 @@ rule validate_table:
         LOGS / "validate_{table}.log",
     wildcard_constraints:
         table="|".join(set(RAW_FILES) - set(ASSESSMENTS)),
-    # The exam table first: the widest, and its jobs (split, scoring) are the longest chain.
+    # The exam table first (in validate_assessments, which inherits this): the widest, and its jobs
+    # (split, scoring) are the longest chain.
     priority: lambda wildcards: int(wildcards.table == "isncsci")
     params:
         raw_dir=RAW,
