@@ -434,6 +434,10 @@ def test_no_adverse_events(tmp_path_factory):
     assert "Zero" not in text and "zero adverse" not in text
     assert "a single intravenous infusion was well tolerated" in text
     assert "no serious adverse event occurred" in text  # discussion
+    # The timeline's text and caption describe no adverse-event marks the figure does not have.
+    assert "AIS grade at the visits analysed (no adverse event occurred)." in text
+    timeline_caption = text.split("{#fig-timeline")[0].rsplit("![", 1)[1]
+    assert "triangles" not in timeline_caption and "SCIM-III assessments. The dashed line" in timeline_caption
 
 
 def one_serious_event(tables):
@@ -453,6 +457,12 @@ def test_one_serious_adverse_event(tmp_path_factory):
     assert "one serious adverse event occurred" in text  # discussion
     assert "1 serious adverse events" not in text and "followed by serious adverse events" not in text
     assert "Pneumonia (1)" in text  # a term as written (data text keeps its capitals)
+    assert "triangles: adverse events" in text.split("{#fig-timeline")[0].rsplit("![", 1)[1]
+    # The terms sit under a heading of their own, after the overall rows (not under the last one).
+    table = text.split("{#tbl-adverse-events}")[0].rsplit("| Event |", 1)[1]
+    assert re.search(r"\| At least possibly related to the infusion \|[^|]+\|[^|]+\| \| \| \| By term \| \| \| \| \| \| "
+                     r"[A-Z]\w+ \| 1 \(14%\) \|", table), table
+    assert table.count("By term") == 1 and table.index("By term") < table.index("Pneumonia")
 
 
 def all_not_testable(tables):
@@ -501,7 +511,7 @@ def test_a_missed_visit_is_named(tmp_path_factory):
     text = text_of(dataset(tmp_path_factory, "missed_visit", miss_day180))
     assert "Missing visits, excluded from the comparisons that need them: P03 (day 180)." in text
     assert "(P03 without both visits)." in text
-    assert "A grade is missing at one of the two visits for P03." in text
+    assert "A grade is missing at one visit or both for P03." in text
     assert "of six patients improved by at least one AIS grade by day 180" in text
 
 

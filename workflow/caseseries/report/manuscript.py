@@ -305,9 +305,13 @@ def ais_shift_table(shift: pd.DataFrame, baseline_label: str, followup_label: st
 
 
 def adverse_event_table(summary: pd.DataFrame, n_patients: int) -> str:
-    rows = []
+    rows, terms_headed = [], False
     for row in summary.itertuples():
         by_term = row.category == "by term"
+        if by_term and not terms_headed:
+            # The terms under a heading of their own: not read as parts of the row above them.
+            rows.append({"Event": "By term"})
+            terms_headed = True
         rows.append(
             {
                 "Event": f"\u2003{row.term}" if by_term else row.term,
@@ -317,7 +321,7 @@ def adverse_event_table(summary: pd.DataFrame, n_patients: int) -> str:
                 "Possibly related events": fmt.count(row.related_events) if by_term else "",
             }
         )
-    return fmt.markdown_table(pd.DataFrame(rows), "lrrrr")
+    return fmt.markdown_table(pd.DataFrame(rows).fillna(""), "lrrrr")
 
 
 def safety_checks_table(checks: pd.DataFrame) -> str:
