@@ -435,7 +435,7 @@ def test_no_adverse_events(tmp_path_factory):
     assert "a single intravenous infusion was well tolerated" in text
     assert "no serious adverse event occurred" in text  # discussion
     # The timeline's text and caption describe no adverse-event marks the figure does not have.
-    assert "AIS grade at the visits analysed (no adverse event occurred)." in text
+    assert "AIS grade at the visits analysed; no adverse event occurred." in text
     timeline_caption = text.split("{#fig-timeline")[0].rsplit("![", 1)[1]
     assert "triangles" not in timeline_caption and "SCIM-III assessments. The dashed line" in timeline_caption
 
@@ -465,6 +465,33 @@ def test_one_serious_adverse_event(tmp_path_factory):
     assert table.count("By term") == 1 and table.index("By term") < table.index("Pneumonia")
 
 
+def one_event_before_infusion(tables):
+    before = tables["adverse_events"].iloc[[0]].assign(onset_day=-3, term="Urinary tract infection")
+    tables["adverse_events"] = pd.concat([tables["adverse_events"], before], ignore_index=True)
+
+
+def test_an_event_before_the_infusion_is_counted_apart_from_the_terms(tmp_path_factory):
+    text = text_of(dataset(tmp_path_factory, "event_before", one_event_before_infusion))
+    table = text.split("{#tbl-adverse-events}")[0].rsplit("| Event |", 1)[1]
+    # The terms follow the row of the events before the infusion, and are not those events.
+    assert re.search(r"\| Before the infusion \(not counted above\) \| 1 \(14%\) \| 1 \| \| \| \| "
+                     r"By term \(after the infusion\) \| \| \| \| \| \| ", table), table
+    assert "Urinary tract infection" not in table
+
+
+def only_an_event_before_infusion(tables):
+    one_event_before_infusion(tables)
+    tables["adverse_events"] = tables["adverse_events"][tables["adverse_events"]["onset_day"] < 0]
+
+
+def test_an_event_before_the_infusion_alone_is_still_drawn_and_described(tmp_path_factory):
+    text = text_of(dataset(tmp_path_factory, "only_before", only_an_event_before_infusion))
+    assert "No adverse events occurred after the infusion" in text
+    assert "AIS grade at the visits analysed, and every adverse event by its onset day and grade." in text
+    assert "triangles: adverse events" in text.split("{#fig-timeline")[0].rsplit("![", 1)[1]
+    assert "By term" not in text
+
+
 def all_not_testable(tables):
     exams = tables["isncsci"]
     first = exams.index[exams["patient_id"] == "P01"][0]  # P01's baseline examination
@@ -488,6 +515,7 @@ def test_an_exam_with_every_cell_not_testable_prints_not_determinable(tmp_path_f
     assert "| Patient | Day | Recorded AIS | Graded under | Computed AIS | Computed NLI |" in text
     discrepancies = text.split("{#tbl-ais-discrepancies}")[0].split("| Computed NLI |")[1]
     assert "| ND | ND |" in discrepancies and "ND, not determinable" in discrepancies
+    assert "the grade could not be determined at one visit or both for P01" in text
 
 
 def lose_scim_day180(tables):

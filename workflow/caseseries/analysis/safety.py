@@ -20,6 +20,9 @@ def _patients_with(events: pd.DataFrame, n_patients: int) -> tuple[int, float]:
     return n, 100.0 * n / n_patients if n_patients else float("nan")
 
 
+BEFORE_INFUSION = "Before the infusion (not counted above)"
+
+
 def adverse_event_summary(all_events: pd.DataFrame, n_patients: int) -> pd.DataFrame:
     """Treatment-emergent events (onset on or after day 0): patients with at least one (n, %) and
     number of events, overall and by term; events before the infusion are counted apart."""
@@ -32,7 +35,7 @@ def adverse_event_summary(all_events: pd.DataFrame, n_patients: int) -> pd.DataF
         "At least possibly related to the infusion": events[events["relatedness"].isin(RELATED)],
     }
     if len(before):
-        categories["Before the infusion (not counted above)"] = before
+        categories[BEFORE_INFUSION] = before
     rows = []
     for label, subset in categories.items():
         n, pct = _patients_with(subset, n_patients)

@@ -558,7 +558,7 @@ def ais_shift(outcomes: pd.DataFrame, baseline: str, followup: str):
     Summary: n_pairs (determined grade at both visits), improved / unchanged / worsened counts,
     improved_transitions and worsened_transitions ("P03: C->D"), undetermined (count and
     transitions of patients with a grade list such as "C,D" at either visit: neither improved
-    nor unchanged) and missing_ids (no grade at one of the two visits).
+    nor unchanged) and missing_ids (no grade at one visit or both).
     """
     grades = outcomes.pivot(index="patient_id", columns="visit", values="ais").sort_index()
     raw_before = _column_object(grades, baseline)

@@ -16,6 +16,7 @@ import yaml
 from caseseries.report import formatting as fmt
 from caseseries import tables
 from caseseries.analysis import exact, stats
+from caseseries.analysis.safety import BEFORE_INFUSION
 from caseseries.analysis.cohort import GRADE_GAPS, cohort_grade
 from caseseries.analysis.responders import WORSENED
 from caseseries.data.contract import AIS_GRADES
@@ -305,12 +306,14 @@ def ais_shift_table(shift: pd.DataFrame, baseline_label: str, followup_label: st
 
 
 def adverse_event_table(summary: pd.DataFrame, n_patients: int) -> str:
+    # The terms under a heading of their own, not read as parts of the row above them (nor, when
+    # that row counts the events before the infusion, as those events).
+    heading = "By term (after the infusion)" if (summary["term"] == BEFORE_INFUSION).any() else "By term"
     rows, terms_headed = [], False
     for row in summary.itertuples():
         by_term = row.category == "by term"
         if by_term and not terms_headed:
-            # The terms under a heading of their own: not read as parts of the row above them.
-            rows.append({"Event": "By term"})
+            rows.append({"Event": heading})
             terms_headed = True
         rows.append(
             {
@@ -615,8 +618,7 @@ def _safety(summary: pd.DataFrame, checks: pd.DataFrame, n_patients: int) -> dic
         "checks_all_negative": positive.empty and (checks["patients_assessed"] == n_patients).all(),
         "checks_not_assessed": [f"{fmt.inner(r.label)} ({fmt.plain_text(r.patients_not_assessed)})"
                                 for r in checks.itertuples() if r.patients_assessed < n_patients],
-        "pre_infusion_events": int(overall.loc["Before the infusion (not counted above)", "events"])
-        if "Before the infusion (not counted above)" in overall.index else 0,
+        "pre_infusion_events": int(overall.loc[BEFORE_INFUSION, "events"]) if BEFORE_INFUSION in overall.index else 0,
         "checks_positive": [f"{fmt.inner(r.label)} ({fmt.plain_text(r.patients_positive)})" for r in positive.itertuples()],
         "checks_labels": fmt.words_list(fmt.inner(label) for label in checks["label"]),
         "terms": fmt.words_list(
