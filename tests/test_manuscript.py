@@ -43,6 +43,14 @@ def text_of(built: dict, config: dict | None = None) -> str:
     return manuscript_text(built["paths"], config or built["config"])
 
 
+def figures_not_in_a_paragraph(built: dict) -> list[str]:
+    """Figure lines of the .qmd that follow text on the line before: pandoc reads such an image as
+    part of that paragraph, not as a figure, and its id (@fig-...) is then unknown."""
+    qmd = ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(built["paths"], built["config"]))
+    lines = qmd.splitlines()
+    return [line[:60] for i, line in enumerate(lines) if line.startswith("![") and i and lines[i - 1].strip()]
+
+
 def edited(built: dict, tmp_path, name: str, edit) -> dict:
     """The same results with one table changed by `edit(frame) -> frame`."""
     paths = dict(built["paths"])
@@ -427,7 +435,9 @@ def no_events(tables):
 
 
 def test_no_adverse_events(tmp_path_factory):
-    text = text_of(dataset(tmp_path_factory, "no_events", no_events))
+    built = dataset(tmp_path_factory, "no_events", no_events)
+    text = text_of(built)
+    assert figures_not_in_a_paragraph(built) == []
     assert "No adverse events occurred; no check found" in text  # abstract
     assert "No adverse events occurred after the infusion (@tbl-adverse-events)." in text
     assert "No adverse event was recorded." in text and "{#tbl-ae-listing}" not in text
@@ -450,6 +460,7 @@ def one_serious_event(tables):
 def test_one_serious_adverse_event(tmp_path_factory):
     built = dataset(tmp_path_factory, "one_serious", one_serious_event)
     text = text_of(built)
+    assert figures_not_in_a_paragraph(built) == []
     n_events = len(built["tables"]["adverse_events"])
     assert f"adverse events occurred, one serious;" in text  # abstract
     assert "a single intravenous infusion was followed by one serious adverse event." in text
@@ -485,7 +496,9 @@ def only_an_event_before_infusion(tables):
 
 
 def test_an_event_before_the_infusion_alone_is_still_drawn_and_described(tmp_path_factory):
-    text = text_of(dataset(tmp_path_factory, "only_before", only_an_event_before_infusion))
+    built = dataset(tmp_path_factory, "only_before", only_an_event_before_infusion)
+    text = text_of(built)
+    assert figures_not_in_a_paragraph(built) == []
     assert "No adverse events occurred after the infusion" in text
     assert "AIS grade at the visits analysed, and every adverse event by its onset day and grade." in text
     assert "triangles: adverse events" in text.split("{#fig-timeline")[0].rsplit("![", 1)[1]
