@@ -14,6 +14,7 @@ from caseseries import steps
 from caseseries.data.contract import RAW_FILES
 from caseseries.data.sharding import shard_name
 from caseseries.report import manuscript as ms
+from caseseries.tables import validated_file
 
 PROVENANCE = {"report_date": "2024-01-01", "git": {"commit": "abc", "dirty": False}, "engine": "test engine",
               "versions": {p: "1" for p in ("python", "pandas", "scipy", "pingouin", "statsmodels", "seaborn")},
@@ -41,16 +42,16 @@ def build_tables(raw: Path, out: Path, config: dict) -> dict:
     """Run validation, scoring, outcomes by visit, statistics, patient tables, safety, responders
     and published claims on `raw`; return {role: path} as the manuscript rule passes them."""
     validated, tables = out / "validated", out / "tables"
-    for table in RAW_FILES:  # as the workflow writes them (common.smk, validated)
-        suffix = "arrow" if table in ("isncsci", "scim") else "csv"
-        steps.validate_table(Files(), Files(validated / f"{table}.{suffix}"),
+    for table in RAW_FILES:  # as the workflow writes them
+        steps.validate_table(Files(), Files(validated / validated_file(table)),
                              Files(raw_dir=raw, plausibility=config["plausibility"]))
     steps.validate_dataset(Files(), Files(validated / "dataset.json"), Files(raw_dir=raw, plausibility=config["plausibility"]))
     visits = Files(visits=config["visits"])
     shards = sorted({shard_name(site) for site in pd.read_csv(validated / "patients.csv", dtype=str)["site"]})
     sites = [out / "sites" / shard for shard in shards]
     for instrument in ("isncsci", "scim"):
-        steps.split_by_site(Files(assessments=validated / f"{instrument}.arrow", patients=validated / "patients.csv"),
+        steps.split_by_site(Files(assessments=validated / validated_file(instrument),
+                                  patients=validated / "patients.csv"),
                             Files(*[site / f"{instrument}.arrow" for site in sites]), Files())
     for site in sites:
         steps.score_isncsci(Files(exams=site / "isncsci.arrow"), Files(site / "isncsci_scored.csv"), visits)
@@ -117,10 +118,14 @@ def manuscript_context(paths: dict, config: dict) -> dict:
     return ms.build_context(roles, config, dataset, PROVENANCE)
 
 
+def manuscript_source(paths: dict, config: dict) -> str:
+    """The rendered .qmd for these tables, as the manuscript rule writes it."""
+    return ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(paths, config))
+
+
 def manuscript_text(paths: dict, config: dict) -> str:
     """The rendered .qmd for these tables, whitespace collapsed (a sentence may span lines)."""
-    text = ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(paths, config))
-    return as_read(text)
+    return as_read(manuscript_source(paths, config))
 
 
 def as_read(text: str) -> str:

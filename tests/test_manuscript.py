@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from manuscript_helpers import as_read, build_tables, example_config, manuscript_context, manuscript_text, unescaped
+from manuscript_helpers import (as_read, build_tables, example_config, manuscript_context, manuscript_source,
+                                manuscript_text, unescaped)
 from workflow_helpers import REPO
 
 from caseseries.data import contract
@@ -43,10 +44,9 @@ def text_of(built: dict, config: dict | None = None) -> str:
     return manuscript_text(built["paths"], config or built["config"])
 
 
-def figures_not_in_a_paragraph(built: dict) -> list[str]:
+def figures_not_in_a_paragraph(qmd: str) -> list[str]:
     """Figure lines of the .qmd that follow text on the line before: pandoc reads such an image as
     part of that paragraph, not as a figure, and its id (@fig-...) is then unknown."""
-    qmd = ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(built["paths"], built["config"]))
     lines = qmd.splitlines()
     return [line[:60] for i, line in enumerate(lines) if line.startswith("![") and i and lines[i - 1].strip()]
 
@@ -103,7 +103,7 @@ def test_the_synthetic_example_says_how_it_was_made(example):
 
 
 def test_the_abstract_parts_are_paragraphs_of_their_own(example):
-    qmd = ms.render_template(REPO / "report" / "manuscript.qmd.j2", manuscript_context(example["paths"], example["config"]))
+    qmd = manuscript_source(example["paths"], example["config"])
     for part in ("Methods", "Results", "Conclusions"):  # a blank line before each: not run on
         assert re.search(rf"\n[ ]*\n[ ]*\*\*{part}\.\*\*", qmd), part
     assert "documented generator (`python -m caseseries simulate" in qmd
@@ -436,8 +436,9 @@ def no_events(tables):
 
 def test_no_adverse_events(tmp_path_factory):
     built = dataset(tmp_path_factory, "no_events", no_events)
-    text = text_of(built)
-    assert figures_not_in_a_paragraph(built) == []
+    qmd = manuscript_source(built["paths"], built["config"])
+    text = as_read(qmd)
+    assert figures_not_in_a_paragraph(qmd) == []
     assert "No adverse events occurred; no check found" in text  # abstract
     assert "No adverse events occurred after the infusion (@tbl-adverse-events)." in text
     assert "No adverse event was recorded." in text and "{#tbl-ae-listing}" not in text
@@ -459,8 +460,9 @@ def one_serious_event(tables):
 
 def test_one_serious_adverse_event(tmp_path_factory):
     built = dataset(tmp_path_factory, "one_serious", one_serious_event)
-    text = text_of(built)
-    assert figures_not_in_a_paragraph(built) == []
+    qmd = manuscript_source(built["paths"], built["config"])
+    text = as_read(qmd)
+    assert figures_not_in_a_paragraph(qmd) == []
     n_events = len(built["tables"]["adverse_events"])
     assert f"adverse events occurred, one serious;" in text  # abstract
     assert "a single intravenous infusion was followed by one serious adverse event." in text
@@ -497,8 +499,9 @@ def only_an_event_before_infusion(tables):
 
 def test_an_event_before_the_infusion_alone_is_still_drawn_and_described(tmp_path_factory):
     built = dataset(tmp_path_factory, "only_before", only_an_event_before_infusion)
-    text = text_of(built)
-    assert figures_not_in_a_paragraph(built) == []
+    qmd = manuscript_source(built["paths"], built["config"])
+    text = as_read(qmd)
+    assert figures_not_in_a_paragraph(qmd) == []
     assert "No adverse events occurred after the infusion" in text
     assert "AIS grade at the visits analysed, and every adverse event by its onset day and grade." in text
     assert "triangles: adverse events" in text.split("{#fig-timeline")[0].rsplit("![", 1)[1]

@@ -31,6 +31,16 @@ from pyarrow import ipc
 
 from caseseries.data.contract import ISNCSCI_EXAM_COLUMNS, exam_values
 
+# The validated tables kept as Arrow files: the assessments, which only the split by site reads (at
+# 10^5 patients writing the exams as CSV took 2.5 s). The others stay CSV: many steps read them.
+ARROW_VALIDATED = ("isncsci", "scim")
+
+
+def validated_file(table: str) -> str:
+    """The file name of a validated table in the workflow's results (interim/validated/)."""
+    return f"{table}.arrow" if table in ARROW_VALIDATED else f"{table}.csv"
+
+
 # Columns that must stay text although they may look numeric (exam cells such as "5" or "4*";
 # free text such as an adverse event term "007"; ids listed in one cell).
 TEXT_COLUMNS = {"patient_id", "site", "sex", "cause", "arm", "term", "system_organ_class", "outcome", "level",

@@ -12,6 +12,7 @@ from caseseries.analysis.endpoints import endpoint_problems
 from caseseries.analysis.responders import check_config as check_responders
 from caseseries.analysis.visits import check_windows
 from caseseries import steps  # one function per rule, called by the rules' run: blocks
+from caseseries import tables
 
 RAW = Path(config["data"]["raw_dir"])
 RESULTS = Path(config["results_dir"])
@@ -65,15 +66,12 @@ def per_site(name):
     return [INTERIM / "sites" / shard / name for shard in SHARDS]
 
 
-# The assessments' validated copies are read by split_by_site only, as the very frame that was
-# written: Arrow files (caseseries.tables), written and read in a fraction of a CSV's time (10^5
-# patients: 2.5 s to write the exams as CSV). The other validated tables stay CSV.
-ASSESSMENTS = ("isncsci", "scim")
+# The assessments' validated copies are Arrow files, read by split_by_site only (caseseries.tables).
+ASSESSMENTS = tables.ARROW_VALIDATED
 
 
 def validated(table):
-    suffix = "arrow" if table in ASSESSMENTS else "csv"
-    return INTERIM / "validated" / f"{table}.{suffix}"
+    return INTERIM / "validated" / tables.validated_file(table)
 
 
 def library(*modules):
