@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -136,7 +137,10 @@ def run_killed_when_a_job_starts(project, log_names) -> str | None:
         time.sleep(0.02)
     os.killpg(run.pid, signal.SIGKILL)  # snakemake and the job it is running
     run.wait()
-    snakemake(project, "--unlock", check=True)  # a killed run leaves its lock behind
+    # A killed run leaves Snakemake's lock behind. Removed here as `snakemake --unlock` removes it
+    # (its file backend deletes .snakemake/locks; the test below runs the command itself), which
+    # spares the chain a Snakemake start per kill point: 13 of them, 1.7 s of CPU each.
+    shutil.rmtree(project / ".snakemake" / "locks", ignore_errors=True)  # none if the run ended first
     appeared = [log for log in waiting if log.exists()]
     return max(appeared, key=lambda log: log.stat().st_mtime_ns).stem if appeared else None
 
