@@ -412,18 +412,22 @@ def statistics(input, output, params) -> None:
 def responders(input, output, params) -> None:
     from caseseries.analysis import responders as thresholds
 
-    outcomes = tables.read(input.outcomes)
+    outcomes = tables.read(input.outcomes, ["patient_id", "visit", *params.responders])  # only what it uses
     visit_names = [v["name"] for v in params.visits]
     changes = thresholds.patient_changes(outcomes, dict(params.responders), visit_names[0], visit_names[1:])
     tables.write(changes, output.changes)
     tables.write(thresholds.summary(changes, dict(params.responders)), output.summary)
 
 
+LISTING_COLUMNS = ["patient_id", "visit", "day", "ais", "neurological_level", "uems", "lems", "motor_total",
+                   "lt_total", "pp_total", "scim_total"]
+
+
 def patient_tables(input, output, params) -> None:
     from caseseries.analysis import cohort
 
     patients = tables.read(input.patients)
-    outcomes = tables.read(input.outcomes)
+    outcomes = tables.read(input.outcomes, LISTING_COLUMNS)  # the listing's columns are all it uses
     first, last = params.visits[0]["name"], params.visits[-1]["name"]
     at = {
         visit: outcomes[outcomes["visit"] == visit].set_index("patient_id")[["ais", "neurological_level"]]
@@ -432,9 +436,7 @@ def patient_tables(input, output, params) -> None:
     characteristics = patients.set_index("patient_id").join(at[first].add_prefix(f"{first}_"))
     characteristics = characteristics.join(at[last][["ais"]].add_prefix(f"{last}_"))
     tables.write(characteristics.reset_index().sort_values("patient_id"), output.characteristics)
-    listing_columns = ["patient_id", "visit", "day", "ais", "neurological_level", "uems", "lems", "motor_total",
-                       "lt_total", "pp_total", "scim_total"]
-    tables.write(outcomes[listing_columns], output.listing)
+    tables.write(outcomes[LISTING_COLUMNS], output.listing)
     characteristics = characteristics.reset_index()
     tables.write(cohort.summary(characteristics, first, params.visits[0]["label"]), output.summary)
     tables.write(cohort.by_site(characteristics, outcomes, first, last), output.sites)
