@@ -1,7 +1,7 @@
-"""The worker process that figure steps, and per-site steps when it is idle, run in during a local
-run on two or more cores (caseseries.steps.start_worker_process). Each test runs a short script in
-its own process: the worker is forked, which this test process (with pytest-xdist's threads) must
-not do."""
+"""The worker process that figure steps, and per-site and safety steps when it is idle, run in
+during a local run on two or more cores (caseseries.steps.start_worker_process). Each test runs a
+short script in its own process: the worker is forked, which this test process (with
+pytest-xdist's threads) must not do."""
 
 import os
 import re
@@ -25,7 +25,7 @@ log_file = Path(sys.argv[1])
 run = os.getpid()  # the run's process (the worker is another)
 
 
-@steps._per_site_step  # says where it ran
+@steps._when_worker_idle  # says where it ran
 def per_site(input, output, params):
     print("scored in", "the run" if os.getpid() == run else "the worker", flush=True)
 """
@@ -104,6 +104,29 @@ def test_a_per_site_step_runs_in_a_worker_only_when_one_has_nothing_else_to_do(t
     assert where == ["scored in the worker"] * workers + ["scored in the run", "scored in the worker"]
     assert (tmp_path / "per_site.idle.log").read_text().endswith("s CPU in the worker process\n")
     assert "worker" not in (tmp_path / f"per_site.busy{workers - 1}.log").read_text()
+
+
+def test_the_safety_tables_are_made_in_an_idle_worker_as_in_the_run(example_build, tmp_path):
+    # The workflow's safety job ran in whichever process was free; here it runs in an idle worker.
+    validated = example_build / "results" / "interim" / "validated"
+    names = {"summary": "adverse_event_summary.csv", "listing": "adverse_event_listing.csv",
+             "checks": "safety_checks.csv"}
+    log_file = tmp_path / "safety.log"
+    done = run_script(f"""
+        import time
+        steps.start_worker_process({{steps.safety}})
+        while steps._worker_tasks:  # a worker counts as busy until it has started
+            time.sleep(0.01)
+        inputs = SimpleNamespace(adverse_events=r"{validated / 'adverse_events.csv'}",
+                                 findings=r"{validated / 'safety_findings.csv'}",
+                                 patients=r"{validated / 'patients.csv'}")
+        outputs = SimpleNamespace(**{{key: rf"{tmp_path}/{{name}}" for key, name in {names!r}.items()}})
+        steps.run(steps.safety, inputs, outputs, SimpleNamespace(), [log_file])
+    """, log_file)
+    assert done.returncode == 0, done.stderr
+    assert log_file.read_text().endswith("s CPU in the worker process\n")
+    for name in names.values():
+        assert (tmp_path / name).read_bytes() == (example_build / "results" / "tables" / name).read_bytes(), name
 
 
 def test_a_per_site_step_runs_in_the_run_when_the_worker_died_before_it(tmp_path):

@@ -8,7 +8,7 @@ Jobs run as threads of the Snakemake process (profiles/default sets force-use-th
 libraries are imported once per build, not once per job. A step therefore changes no process-wide
 state (working directory, environment, logging configuration) and never exits the process: it raises.
 When the Snakefile started the worker processes (`start_worker_process`), the figure steps run
-there, and so do the per-site steps whenever a worker has nothing else to do.
+there, and so do the per-site and safety steps whenever a worker has nothing else to do.
 """
 
 import contextlib
@@ -54,10 +54,12 @@ def _figure_step(step):
     return plotting_step
 
 
-def _per_site_step(step):
-    """A step of the per-site scoring: in a worker process when one has nothing else to do. No
-    figure can be drawn before they are all done, so the workers are then idle; these steps read
-    their input files and write their outputs, so they can run in any process."""
+def _when_worker_idle(step):
+    """A step that reads its input files and writes its outputs, so that it can run in any process:
+    in a worker process when one has nothing else to do. The per-site scoring and the safety tables
+    are ready to run before any figure can be drawn (the figures need the outcomes of every site),
+    while the workers have nothing else to do; in this process they would take turns holding the GIL
+    with the jobs beside them (10^5 patients: the safety tables, 3 s, beside outcomes_by_visit)."""
     step.when_worker_idle = True
     return step
 
@@ -149,7 +151,7 @@ def start_worker_process(planned_steps) -> None:
         initargs=(os.getpid(), draws),
     )
     # Forks them now. Each counts as busy until it is ready (has imported the plotting libraries),
-    # so that no per-site step waits for that meanwhile.
+    # so that no step waits for that meanwhile.
     ready = [_submit_to_worker(os.getpid) for _ in range(WORKER_PROCESSES)]
     for future in filter(None, ready):  # outside the lock: a done future calls back at once
         future.add_done_callback(_worker_task_done)
@@ -201,7 +203,7 @@ def _as_worker_process(parent: int, draws: bool) -> None:
 
 def _in_worker(step, input, output, params, log_path) -> float | None:
     """Run the step in a worker process if it goes there (a figure step always, waiting its turn;
-    a per-site step only when a worker has nothing to do): its CPU seconds; None if it did not go."""
+    another only when a worker has nothing to do): its CPU seconds; None if it did not go."""
     if not _can_use_worker(step):
         return None
     args = _plain(input), _plain(output), _plain(params), log_path
@@ -306,7 +308,7 @@ def _with_visits(frame: pd.DataFrame, visit_config: list[dict]) -> pd.DataFrame:
     return assigned
 
 
-@_per_site_step
+@_when_worker_idle
 def split_by_site(input, output, params) -> None:
     from caseseries.data.sharding import split_by_site as split
 
@@ -317,7 +319,7 @@ def split_by_site(input, output, params) -> None:
         log.info("site %s: %d rows", shard, len(parts[shard]))
 
 
-@_per_site_step
+@_when_worker_idle
 def score_isncsci(input, output, params) -> None:
     from caseseries.instruments import isncsci
 
@@ -328,7 +330,7 @@ def score_isncsci(input, output, params) -> None:
     tables.write(_with_visits(scored, params.visits), output[0])
 
 
-@_per_site_step
+@_when_worker_idle
 def score_scim(input, output, params) -> None:
     from caseseries.instruments import scim
 
@@ -442,6 +444,7 @@ def patient_tables(input, output, params) -> None:
     tables.write(cohort.by_site(characteristics, outcomes, first, last), output.sites)
 
 
+@_when_worker_idle
 def safety(input, output, params) -> None:
     from caseseries.analysis import safety as safety_tables
 
