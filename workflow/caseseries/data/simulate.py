@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from caseseries.data import contract as c
+from caseseries.tables import EXAM_DTYPES
 
 PROFILES = ("cohort", "case-series")
 EXAMPLE = {"n_patients": 7, "n_sites": 1, "seed": 6072, "visit_days": (0, 90, 180), "profile": "case-series",
@@ -396,25 +397,22 @@ def build_exam(nli: str, ais: str, rng, lower_side: str | None = None, gain: flo
     return {column: values[0] for column, values in _exam_cells(exams).items()}
 
 
-# Built once: given `categories=`, from_codes builds and checks a dtype for every column (134 per
-# exam: 30 ms for a single exam).
-MOTOR_DTYPE, SENSORY_DTYPE, ANAL_DTYPE = map(pd.CategoricalDtype, (c.MOTOR_VALUES, c.SENSORY_VALUES, c.ANAL_VALUES))
-
-
 def _exam_cells(exams: dict) -> dict[str, pd.Categorical]:
     """Contract columns as categoricals of the contract cell strings (codes = grades)."""
+    # The contract's dtypes, built once (tables.EXAM_DTYPES): given `categories=`, from_codes builds
+    # and checks a dtype for every column, 134 per exam (30 ms for a single exam).
     n = len(exams["vac"])
     cells = {}
     motor = exams["motor"].reshape(n, -1)  # side-major, as contract.MOTOR_COLUMNS
     for j, column in enumerate(c.MOTOR_COLUMNS):
-        cells[column] = pd.Categorical.from_codes(motor[:, j], dtype=MOTOR_DTYPE)
+        cells[column] = pd.Categorical.from_codes(motor[:, j], dtype=EXAM_DTYPES[c.MOTOR_VALUES])
     for key, columns in (("lt", c.LIGHT_TOUCH_COLUMNS), ("pp", c.PIN_PRICK_COLUMNS)):
         sensory = exams[key].reshape(n, -1)
         for j, column in enumerate(columns):
-            cells[column] = pd.Categorical.from_codes(sensory[:, j], dtype=SENSORY_DTYPE)
+            cells[column] = pd.Categorical.from_codes(sensory[:, j], dtype=EXAM_DTYPES[c.SENSORY_VALUES])
     for key in ("vac", "dap"):
         codes = np.where(exams[key], c.ANAL_VALUES.index("Yes"), c.ANAL_VALUES.index("No"))
-        cells[key] = pd.Categorical.from_codes(codes, dtype=ANAL_DTYPE)
+        cells[key] = pd.Categorical.from_codes(codes, dtype=EXAM_DTYPES[c.ANAL_VALUES])
     return cells
 
 
